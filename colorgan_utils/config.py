@@ -1,0 +1,143 @@
+"""Settings for every notebook, the CLI and the tests: one dataclass and named presets.
+
+Taught in notebook 01 (``01_data_preparation.ipynb``); every later notebook starts with
+``cfg = get_config()``.
+
+Environment overrides (parsed strictly, so ``"0"`` means off):
+
+* ``COLORGAN_SMOKE``: ``1``/``true``/``yes``/``on`` selects the ``smoke`` preset (tests, seconds);
+  ``0``/``false``/``no``/``off`` or unset leaves the preset alone. Anything else is an error.
+* ``COLORGAN_DATA_DIR``: a folder in the Stanford Dogs layout (``Images/<wnid>-<Breed>/*.jpg``).
+* ``COLORGAN_PRESET``: ``smoke``, ``cpu`` or ``colab`` (``COLORGAN_SMOKE=1`` wins).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+from dataclasses import dataclass, field
+from typing import Any, Mapping
+
+_TRUE = {"1", "true", "yes", "on"}
+_FALSE = {"0", "false", "no", "off", ""}
+
+
+@dataclass(frozen=True)
+class Config:
+    """Every setting of a ColorGAN run. Build one with :func:`get_config`."""
+
+    preset: str = "cpu"
+    data_dir: str | None = None
+    image_size: int = 64  # side of the square the networks see, in px
+    batch_size: int = 32
+    epochs: int = 8
+    max_images: int | None = None  # cap on images used (after scanning); None = all
+    val_fraction: float = 0.1
+    test_fraction: float = 0.1
+    min_side: int | None = None  # smallest usable shorter side; None = image_size
+    gray_mean_chroma: float = 2.5  # RGB photos below both limits count as black-and-white
+    gray_p99_chroma: float = 10.0
+    shuffle_buffer: int = 1024
+    seed: int = 42
+    # models
+    generator_width: int = 32
+    discriminator_width: int = 32
+    # training
+    learning_rate: float = 2e-4
+    beta_1: float = 0.5
+    l1_lambda: float = 100.0
+    warmup_epochs: int = 0
+    steps_per_epoch: int | None = None
+    mixed_precision: bool = False
+    jit_compile: bool = False
+    extra: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def load_size(self) -> int:
+        """Side of the cached square the training crops are taken from (12.5% margin)."""
+        return self.image_size + self.image_size // 8
+
+    @property
+    def min_image_side(self) -> int:
+        """Shorter side below which a photo is rejected as too small to crop."""
+        return self.min_side if self.min_side is not None else self.image_size
+
+    def replace(self, **changes: Any) -> "Config":
+        """Return a copy with some settings changed (unknown names raise ``TypeError``)."""
+        return dataclasses.replace(self, **changes)
+
+    def to_dict(self) -> dict[str, Any]:
+        """All settings as a JSON-ready dict (saved next to every run)."""
+        d = dataclasses.asdict(self)
+        d["extra"] = dict(self.extra)
+        return d
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_dict(), indent=2, sort_keys=True)
+
+
+PRESETS: dict[str, Config] = {
+    # seconds on the 32-photo test subset
+    "smoke": Config(
+        preset="smoke", image_size=32, batch_size=8, epochs=2, max_images=64,
+        val_fraction=0.125, test_fraction=0.125, shuffle_buffer=64,
+        generator_width=8, discriminator_width=8, min_side=32,
+    ),
+    # a real short run on 2 CPU cores
+    "cpu": Config(preset="cpu", image_size=64, batch_size=32, epochs=8),
+    # the full dataset on a Colab GPU
+    "colab": Config(
+        preset="colab", image_size=128, batch_size=64, epochs=30,
+        generator_width=48, discriminator_width=64, warmup_epochs=2,
+        mixed_precision=True, jit_compile=True,
+    ),
+}
+
+
+def parse_bool(value: str | None, name: str = "value") -> bool:
+    """Parse an environment flag strictly: ``1/true/yes/on`` or ``0/false/no/off/unset``."""
+    if value is None:
+        return False
+    v = value.strip().lower()
+    if v in _TRUE:
+        return True
+    if v in _FALSE:
+        return False
+    raise ValueError(
+        f"{name}={value!r} is not a boolean: use 1/true/yes/on or 0/false/no/off"
+    )
+
+
+def is_smoke(environ: Mapping[str, str] | None = None) -> bool:
+    """True when ``COLORGAN_SMOKE`` asks for the smoke preset."""
+    env = os.environ if environ is None else environ
+    return parse_bool(env.get("COLORGAN_SMOKE"), "COLORGAN_SMOKE")
+
+
+def get_config(
+    preset: str | None = None,
+    environ: Mapping[str, str] | None = None,
+    **overrides: Any,
+) -> Config:
+    """The settings to use: a preset, then environment overrides, then keyword overrides.
+
+    ``preset=None`` picks ``smoke`` when ``COLORGAN_SMOKE`` is on, else ``COLORGAN_PRESET``,
+    else ``cpu``.
+    """
+    env = os.environ if environ is None else environ
+    if is_smoke(env):
+        name = "smoke"
+    else:
+        name = preset or env.get("COLORGAN_PRESET") or "cpu"
+    if name not in PRESETS:
+        raise ValueError(f"unknown preset {name!r}: choose one of {', '.join(PRESETS)}")
+    cfg = PRESETS[name]
+    data_dir = env.get("COLORGAN_DATA_DIR")
+    if data_dir:
+        cfg = cfg.replace(data_dir=os.path.expanduser(data_dir))
+    if overrides:
+        cfg = cfg.replace(**{k: v for k, v in overrides.items() if v is not None})
+    if cfg.image_size < 32 or cfg.image_size & (cfg.image_size - 1):
+        raise ValueError(f"image_size={cfg.image_size}: use a power of two >= 32")
+    return cfg

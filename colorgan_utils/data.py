@@ -1,0 +1,543 @@
+"""Stanford Dogs: download, scan and validate, deterministic split, and the tf.data pipeline.
+
+Taught in notebook 01 (``01_data_preparation.ipynb``). Every source of images goes through one
+code path: a folder in the dataset's layout, ``Images/<wnid>-<Breed>/<wnid>_<n>.jpg`` (the
+official ``images.tar`` extracted, any copy of it on Drive, or the test subsets).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import tarfile
+from collections import Counter, defaultdict
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any, Iterable, Sequence
+
+import numpy as np
+from PIL import Image, UnidentifiedImageError
+
+from colorgan_utils.config import Config
+
+STANFORD_DOGS_URL = "http://vision.stanford.edu/aditya86/ImageNetDogs/images.tar"
+STANFORD_DOGS_BYTES = 793_579_520
+STANFORD_DOGS_MD5 = "1bb1f2a596ae7057f99d7d75860002ef"
+STANFORD_DOGS_IMAGES = 20_580
+LAYOUT_HINT = "Images/<wnid>-<Breed>/*.jpg (e.g. Images/n02085620-Chihuahua/n02085620_7.jpg)"
+
+GRAY_MODES = {"1", "L", "LA", "I", "F", "I;16", "I;16B", "I;16L", "I;16N", "La"}
+READABLE_FORMATS = {"JPEG", "PNG"}
+
+
+class DataError(RuntimeError):
+    """A data folder or archive that cannot be used; the message names the path and the fix."""
+
+
+# --------------------------------------------------------------------------- download
+
+
+def _check_writable(folder: Path, what: str) -> None:
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise DataError(f"cannot create the {what} folder {folder}: {exc}") from exc
+    if not os.access(folder, os.W_OK):
+        raise DataError(f"the {what} folder {folder} is not writable: choose another one")
+
+
+def download_stanford_dogs(
+    cache_dir: str | os.PathLike | None = None,
+    extract_dir: str | os.PathLike | None = None,
+    origin: str = STANFORD_DOGS_URL,
+    md5: str | None = STANFORD_DOGS_MD5,
+    expected_bytes: int | None = STANFORD_DOGS_BYTES,
+    verbose: bool = True,
+) -> Path:
+    """Download (once) and extract the official ``images.tar``; return the dataset root.
+
+    The tar is kept in ``cache_dir`` (on Colab: a Drive folder, so it survives a reset) and
+    checked by size and MD5; it is extracted into ``extract_dir`` (the machine's local disk),
+    into ``<extract_dir>/stanford-dogs/Images/<wnid>-<Breed>/``. A finished extraction is
+    recorded, so a second call returns at once. ``origin`` may be a ``file://`` URL.
+    """
+    from colorgan_utils import env
+    import keras
+
+    cache = Path(cache_dir) if cache_dir else env.data_cache_dir()
+    target_root = Path(extract_dir) if extract_dir else env.local_data_dir()
+    _check_writable(cache, "download cache")
+    _check_writable(target_root, "extraction")
+    root = target_root / "stanford-dogs"
+    marker = root / ".extracted"
+    if marker.is_file() and (root / "Images").is_dir():
+        if verbose:
+            print(f"Stanford Dogs already extracted at {root}")
+        return root
+
+    try:
+        tar_path = Path(keras.utils.get_file(
+            fname="images.tar", origin=origin, file_hash=md5, hash_algorithm="md5",
+            cache_dir=str(cache), cache_subdir=".",
+        ))
+    except ValueError as exc:  # keras: hash mismatch after the download
+        raise DataError(
+            f"the download from {origin} into {cache / 'images.tar'} is corrupt "
+            f"(MD5 is not {md5}); delete it and run again: {exc}"
+        ) from exc
+    except Exception as exc:  # network errors come as plain Exception from keras
+        raise DataError(f"cannot download {origin} into {cache}: {exc}") from exc
+    size = tar_path.stat().st_size
+    if expected_bytes is not None and size != expected_bytes:
+        raise DataError(
+            f"{tar_path} has {size:,} bytes, expected {expected_bytes:,}: the download is "
+            "incomplete or not the Stanford Dogs images.tar; delete it and run again"
+        )
+    extract_tar(tar_path, root, verbose=verbose)
+    if not (root / "Images").is_dir():
+        raise DataError(f"{tar_path} holds no Images/ folder; expected {LAYOUT_HINT}")
+    marker.write_text(f"{tar_path.name} {size} {md5}\n")
+    return root
+
+
+def extract_tar(tar_path: str | os.PathLike, dest: str | os.PathLike,
+                verbose: bool = True) -> Path:
+    """Extract a tar into ``dest`` with a progress bar; a half-finished extraction is redone.
+
+    Files go to a temporary sibling folder first and are moved in place when all are out, so
+    an interrupted extraction never looks complete. Unsafe members (absolute paths, ``..``,
+    links out of the folder) are refused by ``tarfile``'s ``data`` filter.
+    """
+    import keras
+
+    tar_path, dest = Path(tar_path), Path(dest)
+    tmp = dest.with_name(dest.name + ".partial")
+    if tmp.exists():
+        shutil.rmtree(tmp)
+    try:
+        with tarfile.open(tar_path) as tar:
+            members = tar.getmembers()
+            bar = keras.utils.Progbar(len(members), unit_name="file") if verbose else None
+            for i, member in enumerate(members, 1):
+                tar.extract(member, tmp, filter="data")
+                if bar is not None and (i % 500 == 0 or i == len(members)):
+                    bar.update(i)
+    except (tarfile.TarError, OSError) as exc:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise DataError(f"cannot extract {tar_path}: {exc}") from exc
+    dest.mkdir(parents=True, exist_ok=True)
+    for child in tmp.iterdir():
+        final = dest / child.name
+        if final.exists():
+            shutil.rmtree(final) if final.is_dir() else final.unlink()
+        child.rename(final)
+    tmp.rmdir()
+    return dest
+
+
+# --------------------------------------------------------------------------- scanning
+
+
+@dataclass(frozen=True)
+class ImageRecord:
+    """One usable photo: its path, breed folder and size in pixels."""
+
+    path: str
+    breed: str
+    width: int
+    height: int
+
+    @property
+    def breed_name(self) -> str:
+        return breed_name(self.breed)
+
+
+@dataclass(frozen=True)
+class FileIssue:
+    """A file that was rejected, or flagged, with the reason in words."""
+
+    path: str
+    breed: str
+    reason: str
+
+
+@dataclass
+class ScanReport:
+    """What :func:`scan_folder` found: usable colour photos, B&W photos, rejects and notes."""
+
+    root: str
+    good: list[ImageRecord] = field(default_factory=list)
+    gray: list[FileIssue] = field(default_factory=list)
+    rejected: list[FileIssue] = field(default_factory=list)
+    notes: list[FileIssue] = field(default_factory=list)
+
+    @property
+    def breeds(self) -> list[str]:
+        found = {r.breed for r in self.good} | {i.breed for i in self.gray + self.rejected}
+        return sorted(b for b in found if b)
+
+    @property
+    def n_files(self) -> int:
+        return len(self.good) + len(self.gray) + len(self.rejected)
+
+    def per_breed(self) -> dict[str, dict[str, int]]:
+        """Counts of usable, black-and-white and rejected files for each breed folder."""
+        table: dict[str, dict[str, int]] = {
+            b: {"colour": 0, "black_and_white": 0, "rejected": 0} for b in self.breeds
+        }
+        for r in self.good:
+            table[r.breed]["colour"] += 1
+        for i in self.gray:
+            table[i.breed]["black_and_white"] += 1
+        for i in self.rejected:
+            if i.breed:
+                table[i.breed]["rejected"] += 1
+        return table
+
+    def summary(self) -> str:
+        return (
+            f"{self.n_files} files in {len(self.breeds)} breeds: {len(self.good)} colour photos "
+            f"usable for training, {len(self.gray)} black-and-white kept out of colour "
+            f"training, {len(self.rejected)} rejected, {len(self.notes)} with notes"
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        """The report as JSON-ready data (good files are counted, not listed)."""
+        return {
+            "root": self.root,
+            "files": self.n_files,
+            "colour": len(self.good),
+            "black_and_white": [asdict(i) for i in self.gray],
+            "rejected": [asdict(i) for i in self.rejected],
+            "notes": [asdict(i) for i in self.notes],
+            "per_breed": self.per_breed(),
+            "summary": self.summary(),
+        }
+
+    def format(self) -> str:
+        """The report as text: a table of breeds, every flagged file with its reason, a summary."""
+        lines = [f"Scan of {self.root}", "", f"{'breed':<40} {'colour':>7} {'b&w':>5} {'bad':>5}"]
+        for b, c in self.per_breed().items():
+            lines.append(
+                f"{b:<40} {c['colour']:>7} {c['black_and_white']:>5} {c['rejected']:>5}"
+            )
+        for title, items in (("Rejected (left out)", self.rejected),
+                             ("Black-and-white (kept out of colour training)", self.gray),
+                             ("Notes (used)", self.notes)):
+            if items:
+                lines += ["", f"{title}: {len(items)}"]
+                lines += [f"  {i.path}: {i.reason}" for i in items]
+        lines += ["", self.summary()]
+        return "\n".join(lines)
+
+
+def breed_name(folder: str) -> str:
+    """``n02085620-Chihuahua`` -> ``Chihuahua``; ``n02089078-black-and-tan_coonhound`` ->
+    ``black-and-tan coonhound``."""
+    name = folder.split("-", 1)[1] if "-" in folder else folder
+    return name.replace("_", " ")
+
+
+def find_images_root(path: str | os.PathLike) -> Path:
+    """The folder holding the breed folders: ``path/Images`` or ``path`` itself.
+
+    Raises :class:`DataError` naming the path and the expected layout when there is none.
+    """
+    p = Path(path).expanduser()
+    if not p.exists():
+        raise DataError(f"{p} does not exist: expected a folder with {LAYOUT_HINT}")
+    if not p.is_dir():
+        raise DataError(f"{p} is not a folder: expected a folder with {LAYOUT_HINT}")
+    for candidate in (p / "Images", p):
+        if candidate.is_dir() and any(
+            c.is_dir() and not c.name.startswith(".") for c in candidate.iterdir()
+        ):
+            return candidate
+    raise DataError(f"{p} holds no breed folders: expected {LAYOUT_HINT}")
+
+
+def _chroma_stats(im: Image.Image) -> tuple[float, float]:
+    """Mean and 99th percentile of max(R,G,B) - min(R,G,B) over a 64 px thumbnail (0..255)."""
+    small = im.convert("RGB")
+    small.thumbnail((64, 64))
+    a = np.asarray(small, dtype=np.int16)
+    c = a.max(axis=-1) - a.min(axis=-1)
+    return float(c.mean()), float(np.percentile(c, 99))
+
+
+def check_image(path: str | os.PathLike, min_side: int, gray_mean_chroma: float = 2.5,
+                gray_p99_chroma: float = 10.0) -> tuple[str, str, int, int]:
+    """Check one file once. Returns ``(status, reason, width, height)``.
+
+    ``status`` is ``"ok"``, ``"note"`` (usable, reason says what was odd), ``"gray"``
+    (a black-and-white photo) or ``"rejected"``.
+    """
+    path = Path(path)
+    try:
+        if path.stat().st_size == 0:
+            return "rejected", "empty file (0 bytes)", 0, 0
+        with Image.open(path) as im:
+            fmt, mode, (w, h) = im.format, im.mode, im.size
+            if fmt not in READABLE_FORMATS:
+                return "rejected", f"{fmt} file: only JPEG and PNG are read", w, h
+            if mode == "CMYK":
+                return ("rejected", "CMYK colour model: re-save as RGB "
+                        "(PIL: Image.open(f).convert('RGB').save(f))", w, h)
+            if fmt == "JPEG":
+                im.draft("RGB", (max(64, min_side), max(64, min_side)))
+            im.load()  # full decode: truncated or corrupt data fails here
+            if min(w, h) < min_side:
+                return ("rejected", f"too small: {w}x{h} px, the shorter side must be at least "
+                        f"{min_side} px", w, h)
+            if mode in GRAY_MODES:
+                depth = " 16-bit" if mode.startswith("I") else ""
+                return "gray", f"black-and-white{depth} file (mode {mode})", w, h
+            mean_c, p99_c = _chroma_stats(im)
+    except UnidentifiedImageError:
+        return "rejected", "not an image (the format cannot be identified)", 0, 0
+    except (OSError, SyntaxError, ValueError, Image.DecompressionBombError) as exc:
+        return "rejected", f"cannot decode: {exc}", 0, 0
+    if mean_c < gray_mean_chroma and p99_c < gray_p99_chroma:
+        return ("gray", f"black-and-white photo stored as {mode} (channels near-equal: "
+                f"mean chroma {mean_c:.1f}, 99th percentile {p99_c:.0f} of 255)", w, h)
+    notes = []
+    if mode in ("RGBA", "PA") or (mode == "P" and "transparency" in im.info):
+        notes.append("alpha channel dropped")
+    elif mode == "P":
+        notes.append("palette image, read as RGB")
+    if fmt == "PNG" and path.suffix.lower() in (".jpg", ".jpeg"):
+        notes.append("PNG data in a .jpg file (read by content)")
+    if notes:
+        return "note", "; ".join(notes), w, h
+    return "ok", "", w, h
+
+
+def scan_folder(path: str | os.PathLike, cfg: Config | None = None,
+                min_side: int | None = None, workers: int | None = None,
+                verbose: bool = False) -> ScanReport:
+    """Check every file under a Stanford Dogs style folder once; see :class:`ScanReport`.
+
+    An empty or missing folder raises :class:`DataError` naming the path and the layout.
+    """
+    cfg = cfg or Config()
+    side = min_side if min_side is not None else cfg.min_image_side
+    images_root = find_images_root(path)
+    report = ScanReport(root=str(Path(path).expanduser()))
+    jobs: list[tuple[Path, str]] = []
+    for child in sorted(images_root.iterdir()):
+        if child.name.startswith("."):
+            continue
+        if child.is_dir():
+            jobs += [(f, child.name) for f in sorted(child.iterdir())
+                     if f.is_file() and not f.name.startswith(".")]
+        else:
+            report.rejected.append(FileIssue(str(child), "", "outside a breed folder"))
+    if not jobs:
+        raise DataError(f"{images_root} holds no image files: expected {LAYOUT_HINT}")
+
+    def run(job: tuple[Path, str]) -> tuple[str, str, int, int]:
+        return check_image(job[0], side, cfg.gray_mean_chroma, cfg.gray_p99_chroma)
+
+    bar = None
+    if verbose:
+        import keras
+
+        bar = keras.utils.Progbar(len(jobs), unit_name="file")
+    with ThreadPoolExecutor(max_workers=workers or min(8, (os.cpu_count() or 1) * 2)) as pool:
+        for i, ((f, breed), (status, reason, w, h)) in enumerate(zip(jobs, pool.map(run, jobs))):
+            if status in ("ok", "note"):
+                report.good.append(ImageRecord(str(f), breed, w, h))
+                if status == "note":
+                    report.notes.append(FileIssue(str(f), breed, reason))
+            elif status == "gray":
+                report.gray.append(FileIssue(str(f), breed, reason))
+            else:
+                report.rejected.append(FileIssue(str(f), breed, reason))
+            if bar is not None and ((i + 1) % 200 == 0 or i + 1 == len(jobs)):
+                bar.update(i + 1)
+    if not report.good and not report.gray:
+        raise DataError(
+            f"{images_root} holds no usable photos ({len(report.rejected)} files rejected, "
+            f"first: {report.rejected[0].path}: {report.rejected[0].reason})"
+        )
+    return report
+
+
+# --------------------------------------------------------------------------- split
+
+
+def name_hash(path: str) -> float:
+    """A number in [0, 1) from the file's name alone: the same on every machine."""
+    digest = hashlib.sha1(Path(path).name.encode("utf-8")).hexdigest()
+    return int(digest[:12], 16) / float(16**12)
+
+
+def subsample(records: Sequence[ImageRecord], n: int | None) -> list[ImageRecord]:
+    """At most ``n`` records, chosen by name hash (deterministic), in their original order."""
+    if n is None or n >= len(records):
+        return list(records)
+    keep = set(sorted(range(len(records)), key=lambda i: name_hash(records[i].path))[:n])
+    return [r for i, r in enumerate(records) if i in keep]
+
+
+def split_records(records: Iterable[ImageRecord], val_fraction: float = 0.1,
+                  test_fraction: float = 0.1) -> dict[str, list[ImageRecord]]:
+    """Split into ``train``/``val``/``test`` by file-name hash, stratified by breed.
+
+    Within each breed the files are ordered by :func:`name_hash`; the first ``test_fraction``
+    go to test, the next ``val_fraction`` to val, the rest to train (each held-out split gets
+    at least one file of a breed with 3 or more files).
+    """
+    if not 0 <= val_fraction < 1 or not 0 <= test_fraction < 1 or val_fraction + test_fraction >= 1:
+        raise ValueError(f"bad split fractions: val={val_fraction}, test={test_fraction}")
+    by_breed: dict[str, list[ImageRecord]] = defaultdict(list)
+    for r in records:
+        by_breed[r.breed].append(r)
+    out: dict[str, list[ImageRecord]] = {"train": [], "val": [], "test": []}
+    for breed in sorted(by_breed):
+        items = sorted(by_breed[breed], key=lambda r: (name_hash(r.path), r.path))
+        n = len(items)
+
+        def count(frac: float) -> int:
+            k = int(round(n * frac))
+            return max(k, 1) if frac > 0 and n >= 3 else k
+
+        n_test, n_val = count(test_fraction), count(val_fraction)
+        out["test"] += items[:n_test]
+        out["val"] += items[n_test:n_test + n_val]
+        out["train"] += items[n_test + n_val:]
+    return out
+
+
+def breed_counts(records: Iterable[ImageRecord]) -> Counter:
+    """Number of records per breed folder."""
+    return Counter(r.breed for r in records)
+
+
+# --------------------------------------------------------------------------- tf.data
+
+
+def decode_rgb(path: Any) -> Any:
+    """Read one JPEG/PNG file as float32 RGB in [0, 1] (gray files become 3 equal channels)."""
+    import tensorflow as tf
+
+    raw = tf.io.read_file(path)
+    img = tf.io.decode_image(raw, channels=3, expand_animations=False)
+    img.set_shape([None, None, 3])
+    return tf.image.convert_image_dtype(img, tf.float32)
+
+
+def resize_center_crop(img: Any, side: int) -> Any:
+    """Resize so the shorter side is ``side`` (antialiased), then crop the central square."""
+    import tensorflow as tf
+
+    shape = tf.shape(img)
+    h, w = tf.cast(shape[0], tf.float32), tf.cast(shape[1], tf.float32)
+    scale = float(side) / tf.minimum(h, w)
+    new_h = tf.maximum(side, tf.cast(tf.round(h * scale), tf.int32))
+    new_w = tf.maximum(side, tf.cast(tf.round(w * scale), tf.int32))
+    img = tf.image.resize(img, tf.stack([new_h, new_w]), antialias=True)
+    top, left = (new_h - side) // 2, (new_w - side) // 2
+    img = img[top:top + side, left:left + side]
+    img = tf.clip_by_value(img, 0.0, 1.0)
+    return tf.ensure_shape(img, [side, side, 3])
+
+
+def _lab_square(path: Any, side: int) -> Any:
+    """File -> normalised Lab square ``[side, side, 3]`` (L, a, b in [-1, 1]) as float16."""
+    import tensorflow as tf
+
+    from colorgan_utils.color import rgb_to_lab_normalized
+
+    lum, ab = rgb_to_lab_normalized(resize_center_crop(decode_rgb(path), side))
+    return tf.cast(tf.concat([lum, ab], axis=-1), tf.float16)
+
+
+def random_crop_flip(batch: Any, size: int, seed: Any = None) -> Any:
+    """Per-image random ``size`` crop and horizontal flip of a batch ``[B, S, S, C]``.
+
+    Vectorised with ``tf.gather`` so one op serves the whole batch.
+    """
+    import tensorflow as tf
+
+    shape = tf.shape(batch)
+    b, s = shape[0], shape[1]
+    offs = tf.random.uniform([b, 2], 0, s - size + 1, dtype=tf.int32, seed=seed)
+    rows = offs[:, :1] + tf.range(size)[None]
+    cols = offs[:, 1:] + tf.range(size)[None]
+    flip = tf.random.uniform([b, 1], seed=seed) < 0.5
+    cols = tf.where(flip, cols[:, ::-1], cols)
+    out = tf.gather(batch, rows, axis=1, batch_dims=1)
+    return tf.gather(out, cols, axis=2, batch_dims=1)
+
+
+def make_dataset(
+    paths: Sequence[str] | Sequence[ImageRecord],
+    cfg: Config,
+    training: bool,
+    batch_size: int | None = None,
+    cache: bool | str = True,
+    drop_remainder: bool | None = None,
+) -> Any:
+    """A ``tf.data.Dataset`` of ``(L, ab)`` batches, both in [-1, 1].
+
+    Each file is decoded, resized and converted to Lab once, then cached (in memory, or in
+    the file named by ``cache``). Training: shuffled, random crop of ``image_size`` from a
+    ``load_size`` square, random flip. Evaluation: the centre ``image_size`` square, in order.
+    Files that fail to decode are skipped with a warning instead of stopping an epoch.
+    """
+    import tensorflow as tf
+
+    files = [p.path if isinstance(p, ImageRecord) else str(p) for p in paths]
+    if not files:
+        raise DataError("make_dataset() got no files: scan a data folder first")
+    bs = batch_size or cfg.batch_size
+    side = cfg.load_size if training else cfg.image_size
+    auto = tf.data.AUTOTUNE
+    ds = tf.data.Dataset.from_tensor_slices(files)
+    ds = ds.map(lambda p: _lab_square(p, side), num_parallel_calls=auto,
+                deterministic=not training)
+    ds = ds.ignore_errors(log_warning=True)
+    if cache:
+        ds = ds.cache(cache if isinstance(cache, str) else "")
+    if training:
+        ds = ds.shuffle(min(cfg.shuffle_buffer, len(files)), seed=cfg.seed,
+                        reshuffle_each_iteration=True)
+    drop = training if drop_remainder is None else drop_remainder
+    ds = ds.batch(bs, drop_remainder=drop and len(files) >= bs)
+    size = cfg.image_size
+
+    def split(lab: Any) -> tuple[Any, Any]:
+        if training:
+            lab = random_crop_flip(lab, size)
+        lab = tf.cast(lab, tf.float32)
+        return lab[..., :1], lab[..., 1:]
+
+    ds = ds.map(split, num_parallel_calls=auto)
+    return ds.prefetch(auto)
+
+
+def load_splits(cfg: Config, data_dir: str | os.PathLike | None = None,
+                verbose: bool = False) -> tuple[ScanReport, dict[str, list[ImageRecord]]]:
+    """Scan ``data_dir`` (default: ``cfg.data_dir``), cap at ``cfg.max_images``, split."""
+    folder = data_dir or cfg.data_dir
+    if not folder:
+        raise DataError(
+            "no data folder: set COLORGAN_DATA_DIR, pass data_dir=, or call "
+            "download_stanford_dogs()"
+        )
+    report = scan_folder(folder, cfg, verbose=verbose)
+    records = subsample(report.good, cfg.max_images)
+    return report, split_records(records, cfg.val_fraction, cfg.test_fraction)
+
+
+def images_per_second(ds: Any) -> tuple[float, int]:
+    """Iterate a dataset of ``(L, ab)`` batches once; return (images/s, images)."""
+    import time
+
+    t0, n = time.perf_counter(), 0
+    for lum, _ in ds:
+        n += int(lum.shape[0])
+    return n / max(time.perf_counter() - t0, 1e-9), n

@@ -1,0 +1,122 @@
+"""Figures: scan tables, dataset plots, L/ab channel grids; later the comparison grids and slider.
+
+Each figure function returns a ``matplotlib`` Figure so notebooks show it and tests can check
+it. ``save_fig`` writes into the work folder's ``figures/`` (git-ignored).
+"""
+
+from __future__ import annotations
+
+import html
+import os
+from pathlib import Path
+from typing import Sequence
+
+import numpy as np
+
+from colorgan_utils.data import ImageRecord, ScanReport, breed_name
+
+
+def save_fig(fig, name: str, folder: str | os.PathLike | None = None, dpi: int = 100) -> Path:
+    """Save a figure as ``<folder>/<name>.png`` (default: ``<work dir>/figures``)."""
+    from colorgan_utils import env
+
+    out = Path(folder) if folder else env.work_dir() / "figures"
+    out.mkdir(parents=True, exist_ok=True)
+    path = out / f"{name}.png"
+    fig.savefig(path, dpi=dpi, bbox_inches="tight")
+    return path
+
+
+def scan_table_html(report: ScanReport, max_issues: int = 50) -> str:
+    """The scan report as an HTML table (per breed) plus the list of flagged files (notebook 01)."""
+    rows = "".join(
+        f"<tr><td>{html.escape(breed_name(b))}</td><td><code>{html.escape(b)}</code></td>"
+        f"<td>{c['colour']}</td><td>{c['black_and_white']}</td><td>{c['rejected']}</td></tr>"
+        for b, c in report.per_breed().items()
+    )
+    table = ("<table><tr><th>breed</th><th>folder</th><th>colour</th><th>black-and-white</th>"
+             f"<th>rejected</th></tr>{rows}</table>")
+    items = [("rejected", i) for i in report.rejected] + [("b&w", i) for i in report.gray] + \
+            [("note", i) for i in report.notes]
+    lines = "".join(
+        f"<li><b>{kind}</b> <code>{html.escape(Path(i.path).name)}</code>: "
+        f"{html.escape(i.reason)}</li>" for kind, i in items[:max_issues]
+    )
+    more = f"<p>... and {len(items) - max_issues} more</p>" if len(items) > max_issues else ""
+    return f"{table}<ul>{lines}</ul>{more}<p><b>{html.escape(report.summary())}</b></p>"
+
+
+def plot_breed_counts(report: ScanReport):
+    """Horizontal bars: usable colour photos (and b&w / rejected) per breed."""
+    import matplotlib.pyplot as plt
+
+    table = report.per_breed()
+    names = [breed_name(b) for b in table]
+    colour = np.array([c["colour"] for c in table.values()])
+    other = np.array([c["black_and_white"] + c["rejected"] for c in table.values()])
+    fig, ax = plt.subplots(figsize=(7, 0.25 * len(names) + 1.2))
+    y = np.arange(len(names))
+    ax.barh(y, colour, color="tab:blue", label="colour")
+    ax.barh(y, other, left=colour, color="tab:gray", label="b&w or rejected")
+    ax.set_yticks(y, names, fontsize=8)
+    ax.invert_yaxis()
+    ax.set_xlabel("images")
+    ax.set_title("Images per breed")
+    ax.legend(loc="lower right")
+    fig.tight_layout()
+    return fig
+
+
+def plot_image_sizes(records: Sequence[ImageRecord], image_size: int | None = None):
+    """Scatter of width x height and a histogram of the shorter side (with the crop size)."""
+    import matplotlib.pyplot as plt
+
+    w = np.array([r.width for r in records])
+    h = np.array([r.height for r in records])
+    fig, (a, b) = plt.subplots(1, 2, figsize=(10, 3.5))
+    a.scatter(w, h, s=4, alpha=0.4)
+    a.set_xlabel("width (px)")
+    a.set_ylabel("height (px)")
+    a.set_title("Image sizes")
+    b.hist(np.minimum(w, h), bins=30, color="tab:green")
+    if image_size:
+        b.axvline(image_size, color="k", ls="--", label=f"model size {image_size} px")
+        b.legend()
+    b.set_xlabel("shorter side (px)")
+    b.set_title("Shorter side")
+    fig.tight_layout()
+    return fig
+
+
+def plot_lab_grid(l_norm: np.ndarray, ab_norm: np.ndarray, titles: Sequence[str] | None = None):
+    """Rows of original | L (the black-and-white image) | a | b for a batch in [-1, 1]."""
+    import matplotlib.pyplot as plt
+    from matplotlib.colors import LinearSegmentedColormap
+
+    from colorgan_utils.color import lab_normalized_to_rgb
+
+    a_map = LinearSegmentedColormap.from_list("a", ["#1a9850", "white", "#d7301f"])
+    b_map = LinearSegmentedColormap.from_list("b", ["#2166ac", "white", "#f0a800"])
+    l_norm, ab_norm = np.asarray(l_norm), np.asarray(ab_norm)
+    rgb = np.asarray(lab_normalized_to_rgb(l_norm, ab_norm))
+    n = len(l_norm)
+    fig, axes = plt.subplots(n, 4, figsize=(8, 2.1 * n), squeeze=False)
+    for i in range(n):
+        panels = [(rgb[i], None, "original"),
+                  (l_norm[i, ..., 0], "gray", "L (black-and-white)"),
+                  (ab_norm[i, ..., 0], a_map, "a (green - red)"),
+                  (ab_norm[i, ..., 1], b_map, "b (blue - yellow)")]
+        for ax, (img, cmap, title) in zip(axes[i], panels):
+            if cmap is None:
+                ax.imshow(img)
+            else:
+                lim = (-1, 1) if cmap == "gray" else (-0.4, 0.4)
+                ax.imshow(img, cmap=cmap, vmin=lim[0], vmax=lim[1])
+            ax.set_xticks([])
+            ax.set_yticks([])
+            if i == 0:
+                ax.set_title(title, fontsize=9)
+        if titles:
+            axes[i, 0].set_ylabel(titles[i], fontsize=8)
+    fig.tight_layout()
+    return fig

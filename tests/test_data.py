@@ -1,0 +1,276 @@
+import hashlib
+import io
+import shutil
+import tarfile
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from colorgan_utils.config import get_config
+from colorgan_utils.data import (
+    DataError, breed_name, check_image, download_stanford_dogs, extract_tar, make_dataset,
+    name_hash, scan_folder, split_records, subsample,
+)
+from colorgan_utils.sample_data import make_sample_dataset
+
+SMOKE = get_config("smoke", environ={})
+
+
+# ------------------------------------------------------------------ bad files, one by one
+
+
+@pytest.fixture()
+def bad_folder(tmp_path, photo_paths, real_photo):
+    """A folder in the dataset layout: two good photos plus one of each bad case."""
+    breed = tmp_path / "Images" / "n02085620-Chihuahua"
+    breed.mkdir(parents=True)
+    shutil.copy(photo_paths[0], breed / "n02085620_1.jpg")
+    shutil.copy(photo_paths[1], breed / "n02085620_2.jpg")
+    data = photo_paths[2].read_bytes()
+    (breed / "truncated.jpg").write_bytes(data[: len(data) // 2])
+    (breed / "text.jpg").write_text("this is not a picture")
+    (breed / "empty.jpg").write_bytes(b"")
+    real_photo.convert("CMYK").save(breed / "cmyk.jpg")
+    rgba = real_photo.convert("RGBA")
+    rgba.putalpha(128)
+    rgba.save(breed / "rgba.png")
+    real_photo.resize((1, 1)).save(breed / "one_pixel.jpg")
+    real_photo.convert("L").convert("RGB").save(breed / "gray_as_rgb.jpg", quality=90)
+    real_photo.convert("L").save(breed / "gray_l.jpg")
+    arr16 = (np.asarray(real_photo.convert("L"), dtype=np.uint16) * 257)
+    Image.fromarray(arr16).save(breed / "gray16.png")
+    real_photo.save(breed / "anim.gif")
+    buf = io.BytesIO()
+    real_photo.save(buf, format="PNG")
+    (breed / "png_named.jpg").write_bytes(buf.getvalue())
+    return tmp_path
+
+
+EXPECTED = {
+    "truncated.jpg": ("rejected", "cannot decode"),
+    "text.jpg": ("rejected", "not an image"),
+    "empty.jpg": ("rejected", "empty file"),
+    "cmyk.jpg": ("rejected", "CMYK"),
+    "one_pixel.jpg": ("rejected", "too small: 1x1"),
+    "anim.gif": ("rejected", "GIF file"),
+    "gray_as_rgb.jpg": ("gray", "stored as RGB"),
+    "gray_l.jpg": ("gray", "mode L"),
+    "gray16.png": ("gray", "16-bit"),
+    "rgba.png": ("note", "alpha channel dropped"),
+    "png_named.jpg": ("note", "PNG data in a .jpg"),
+    "n02085620_1.jpg": ("ok", ""),
+}
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED))
+def test_check_image_each_case(bad_folder, name):
+    status, reason, _, _ = check_image(bad_folder / "Images/n02085620-Chihuahua" / name, 32)
+    want_status, want_reason = EXPECTED[name]
+    assert status == want_status, reason
+    assert want_reason in reason
+
+
+def test_scan_reports_every_bad_file_by_name(bad_folder):
+    report = scan_folder(bad_folder, SMOKE)
+    by_name = {Path(i.path).name: i.reason for i in report.rejected}
+    gray = {Path(i.path).name for i in report.gray}
+    good = {Path(r.path).name for r in report.good}
+    notes = {Path(i.path).name for i in report.notes}
+    for name, (status, _) in EXPECTED.items():
+        if status == "rejected":
+            assert name in by_name and name not in good
+        elif status == "gray":
+            assert name in gray and name not in good
+        else:
+            assert name in good
+    assert notes == {"rgba.png", "png_named.jpg"}
+    assert len(report.good) == 4
+    text = report.format()
+    assert "truncated.jpg" in text and "cmyk.jpg" in text and "n02085620_1.jpg" not in text
+    assert report.to_dict()["colour"] == 4
+
+
+def test_pipeline_survives_the_bad_folder(bad_folder):
+    report = scan_folder(bad_folder, SMOKE)
+    ds = make_dataset(report.good, SMOKE, training=True, batch_size=2)
+    batches = list(ds)
+    assert sum(int(b[0].shape[0]) for b in batches) == 4
+
+
+def test_pipeline_skips_a_file_broken_after_the_scan(tmp_path, photo_paths):
+    files = []
+    for i, p in enumerate(photo_paths[:4]):
+        files.append(tmp_path / f"{i}.jpg")
+        shutil.copy(p, files[-1])
+    files[1].write_bytes(b"broken since the scan")
+    ds = make_dataset([str(f) for f in files], SMOKE, training=False, batch_size=8)
+    (lum, ab), = list(ds)
+    assert lum.shape[0] == 3
+
+
+def test_missing_and_empty_folders_are_clear(tmp_path):
+    with pytest.raises(DataError, match=f"{tmp_path / 'nope'} does not exist.*Images/<wnid>"):
+        scan_folder(tmp_path / "nope")
+    with pytest.raises(DataError, match="holds no breed folders"):
+        scan_folder(tmp_path)
+    (tmp_path / "Images" / "n1-x").mkdir(parents=True)
+    with pytest.raises(DataError, match="holds no image files"):
+        scan_folder(tmp_path)
+    (tmp_path / "Images" / "n1-x" / "a.jpg").write_text("nope")
+    with pytest.raises(DataError, match="no usable photos.*a.jpg"):
+        scan_folder(tmp_path)
+
+
+def test_scan_real_test_data(data_dir):
+    report = scan_folder(data_dir, SMOKE)
+    assert len(report.good) >= 32 and not report.rejected
+    assert len(report.breeds) == 4
+    assert sum(c["colour"] for c in report.per_breed().values()) == len(report.good)
+
+
+def test_sample_dataset_stand_in(tmp_path):
+    root = make_sample_dataset(tmp_path, per_class=3)
+    report = scan_folder(root, SMOKE)
+    assert len(report.good) == 12 and len(report.breeds) == 4 and not report.rejected
+
+
+def test_breed_name():
+    assert breed_name("n02085620-Chihuahua") == "Chihuahua"
+    assert breed_name("n02089078-black-and-tan_coonhound") == "black-and-tan coonhound"
+
+
+# ------------------------------------------------------------------ split
+
+
+def test_split_is_deterministic_stratified_disjoint(data_dir):
+    report = scan_folder(data_dir, SMOKE)
+    a = split_records(report.good, 0.125, 0.125)
+    b = split_records(list(reversed(report.good)), 0.125, 0.125)
+    assert {k: sorted(r.path for r in v) for k, v in a.items()} == \
+           {k: sorted(r.path for r in v) for k, v in b.items()}
+    sets = {k: {r.path for r in v} for k, v in a.items()}
+    assert not (sets["train"] & sets["val"] or sets["train"] & sets["test"]
+                or sets["val"] & sets["test"])
+    assert sum(map(len, sets.values())) == len(report.good)
+    for split in ("val", "test"):
+        assert {r.breed for r in a[split]} == set(report.breeds)
+
+
+def test_split_depends_only_on_file_names():
+    assert name_hash("/a/b/n02085620_7.jpg") == name_hash("C:/other/n02085620_7.jpg")
+    assert 0 <= name_hash("x.jpg") < 1
+    with pytest.raises(ValueError):
+        split_records([], 0.6, 0.5)
+
+
+def test_subsample_is_deterministic(data_dir):
+    good = scan_folder(data_dir, SMOKE).good
+    assert subsample(good, 10) == subsample(list(good), 10)
+    assert len(subsample(good, 10)) == 10 and subsample(good, None) == good
+
+
+# ------------------------------------------------------------------ pipeline
+
+
+def test_training_pipeline_shapes_and_ranges(data_dir):
+    report = scan_folder(data_dir, SMOKE)
+    ds = make_dataset(report.good, SMOKE, training=True)
+    lum, ab = next(iter(ds))
+    assert lum.shape == (SMOKE.batch_size, 32, 32, 1) and ab.shape == (SMOKE.batch_size, 32, 32, 2)
+    assert lum.dtype.name == "float32"
+    assert -1.001 <= float(lum.numpy().min()) and float(lum.numpy().max()) <= 1.001
+    assert float(np.abs(ab.numpy()).max()) <= 1.0
+    assert float(np.abs(ab.numpy()).mean()) > 0.01  # real colour, not gray
+
+
+def test_eval_pipeline_is_deterministic_centre_crop(data_dir):
+    report = scan_folder(data_dir, SMOKE)
+    ds = make_dataset(report.good[:5], SMOKE, training=False, batch_size=4)
+    first = [b[0].numpy() for b in ds]
+    second = [b[0].numpy() for b in ds]
+    assert [f.shape[0] for f in first] == [4, 1]
+    for x, y in zip(first, second):
+        np.testing.assert_array_equal(x, y)
+
+
+def test_training_augmentation_changes_between_epochs(data_dir):
+    report = scan_folder(data_dir, SMOKE)
+    cfg = SMOKE.replace(shuffle_buffer=1)
+    ds = make_dataset(report.good[:8], cfg, training=True, batch_size=8)
+    a, b = next(iter(ds))[0].numpy(), next(iter(ds))[0].numpy()
+    assert not np.array_equal(a, b)
+
+
+# ------------------------------------------------------------------ download
+
+
+def _make_tar(src: Path, dest: Path) -> Path:
+    with tarfile.open(dest, "w") as tar:
+        tar.add(src / "Images", arcname="Images")
+    return dest
+
+
+def test_download_from_local_tar_verifies_and_extracts(tmp_path, data_dir):
+    tar = _make_tar(data_dir, tmp_path / "images.tar")
+    md5 = hashlib.md5(tar.read_bytes()).hexdigest()
+    size = tar.stat().st_size
+    root = download_stanford_dogs(tmp_path / "cache", tmp_path / "local",
+                                  origin=tar.as_uri(), md5=md5, expected_bytes=size)
+    assert root == tmp_path / "local" / "stanford-dogs"
+    assert (tmp_path / "cache" / "images.tar").stat().st_size == size
+    report = scan_folder(root, SMOKE)
+    assert len(report.good) == len(scan_folder(data_dir, SMOKE).good)
+    # second call: no download, no extraction
+    tar.unlink()
+    assert download_stanford_dogs(tmp_path / "cache", tmp_path / "local",
+                                  origin=tar.as_uri(), md5=md5, expected_bytes=size) == root
+
+
+def test_download_checksum_mismatch_is_an_error(tmp_path, data_dir):
+    tar = _make_tar(data_dir, tmp_path / "images.tar")
+    with pytest.raises(DataError, match="corrupt"):
+        download_stanford_dogs(tmp_path / "cache", tmp_path / "local", origin=tar.as_uri(),
+                               md5="0" * 32, expected_bytes=None)
+    assert not (tmp_path / "local" / "stanford-dogs" / ".extracted").exists()
+
+
+def test_download_size_mismatch_is_an_error(tmp_path, data_dir):
+    tar = _make_tar(data_dir, tmp_path / "images.tar")
+    with pytest.raises(DataError, match="expected 793,579,520"):
+        download_stanford_dogs(tmp_path / "cache", tmp_path / "local", origin=tar.as_uri(),
+                               md5=None)
+
+
+def test_download_unreachable_origin_is_named(tmp_path):
+    with pytest.raises(DataError, match="cannot download file:///no/such/images.tar"):
+        download_stanford_dogs(tmp_path / "c", tmp_path / "l",
+                               origin="file:///no/such/images.tar", md5=None)
+
+
+def test_unwritable_cache_is_named(tmp_path):
+    blocker = tmp_path / "f"
+    blocker.write_text("x")
+    with pytest.raises(DataError, match="download cache folder"):
+        download_stanford_dogs(blocker / "cache", tmp_path / "l", origin="file:///x", md5=None)
+
+
+def test_extract_refuses_unsafe_members(tmp_path):
+    bad = tmp_path / "evil.tar"
+    with tarfile.open(bad, "w") as tar:
+        info = tarfile.TarInfo("../escape.txt")
+        info.size = 2
+        tar.addfile(info, io.BytesIO(b"hi"))
+    with pytest.raises(DataError, match="cannot extract"):
+        extract_tar(bad, tmp_path / "out", verbose=False)
+    assert not (tmp_path / "escape.txt").exists()
+    assert not (tmp_path / "out").exists()
+
+
+def test_official_constants():
+    from colorgan_utils import data
+
+    assert data.STANFORD_DOGS_URL.startswith("http://vision.stanford.edu/aditya86/ImageNetDogs/")
+    assert data.STANFORD_DOGS_BYTES == 793_579_520
+    assert len(data.STANFORD_DOGS_MD5) == 32
