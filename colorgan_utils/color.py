@@ -87,3 +87,41 @@ def lab_normalized_to_rgb(l_norm: tf.Tensor, ab_norm: tf.Tensor) -> tf.Tensor:
 def gray_rgb(l_norm: tf.Tensor) -> tf.Tensor:
     """The black-and-white picture for an L channel: Lab with a = b = 0, as RGB in [0, 1]."""
     return lab_normalized_to_rgb(l_norm, tf.zeros_like(tf.concat([l_norm, l_norm], -1)))
+
+
+def _lab_to_linear(lab: tf.Tensor) -> tf.Tensor:
+    """Lab -> linear RGB, not clipped (values outside [0, 1] are out of the sRGB gamut)."""
+    lightness, a, b = tf.unstack(tf.cast(lab, tf.float32), axis=-1)
+    fy = (lightness + 16.0) / 116.0
+    f = tf.stack([fy + a / 500.0, fy, fy - b / 200.0], axis=-1)
+    xyz = tf.where(f > 6.0 / 29.0, f**3, (116.0 * f - 16.0) / _KAPPA)
+    xyz = xyz * tf.constant(_WHITE_D65, tf.float32)
+    inv = tf.linalg.inv(tf.constant(_RGB_TO_XYZ, tf.float64))
+    return _matmul3(xyz, tf.cast(inv, tf.float32))
+
+
+def lab_to_rgb_keep_lightness(lab: tf.Tensor, steps: int = 10) -> tf.Tensor:
+    """Lab -> sRGB like :func:`lab_to_rgb`, but out-of-gamut colours lose chroma, not lightness.
+
+    Clipping RGB changes a pixel's L; instead each pixel's (a, b) is scaled by the largest factor
+    in [0, 1] (found by ``steps`` bisections) that keeps it inside sRGB, so the output's
+    lightness is the L given. Used wherever a colorized photo must keep its own black-and-white.
+    """
+    lab = tf.cast(lab, tf.float32)
+    lum, ab = lab[..., :1], lab[..., 1:]
+    tol = 1e-4
+
+    def in_gamut(scale: tf.Tensor) -> tf.Tensor:
+        lin = _lab_to_linear(tf.concat([lum, ab * scale], -1))
+        return tf.reduce_all((lin >= -tol) & (lin <= 1.0 + tol), axis=-1, keepdims=True)
+
+    lo = tf.zeros_like(lum)
+    hi = tf.ones_like(lum)
+    ok = in_gamut(hi)
+    for _ in range(steps):
+        mid = (lo + hi) / 2.0
+        good = in_gamut(mid)
+        lo = tf.where(good, mid, lo)
+        hi = tf.where(good, hi, mid)
+    scale = tf.where(ok, tf.ones_like(lo), lo)
+    return lab_to_rgb(tf.concat([lum, ab * scale], -1))

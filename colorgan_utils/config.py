@@ -41,8 +41,9 @@ class Config:
     shuffle_buffer: int = 1024
     seed: int = 42
     # models
-    generator_width: int = 32
-    discriminator_width: int = 32
+    generator_width: int = 32  # filters of the first U-Net level (pix2pix: 64)
+    generator_max_mult: int = 4  # widest level = width * max_mult (pix2pix: 8)
+    discriminator_width: int = 24  # filters of the first PatchGAN conv (pix2pix: 64)
     # training
     learning_rate: float = 2e-4
     beta_1: float = 0.5
@@ -89,7 +90,7 @@ PRESETS: dict[str, Config] = {
     # the full dataset on a Colab GPU
     "colab": Config(
         preset="colab", image_size=128, batch_size=64, epochs=30,
-        generator_width=48, discriminator_width=64, warmup_epochs=2,
+        generator_width=48, discriminator_width=32, warmup_epochs=2,
         mixed_precision=True, jit_compile=True,
     ),
 }

@@ -541,3 +541,25 @@ def images_per_second(ds: Any) -> tuple[float, int]:
     for lum, _ in ds:
         n += int(lum.shape[0])
     return n / max(time.perf_counter() - t0, 1e-9), n
+
+
+def resolve_data_dir(cfg: Config, download: bool = False) -> Path:
+    """The dataset folder a notebook should use (notebook 01 explains the choice).
+
+    ``cfg.data_dir`` (``COLORGAN_DATA_DIR``) if set; else the official download when
+    ``download`` is true; else a stand-in built from scikit-image's photos, with a message.
+    """
+    from colorgan_utils import env
+
+    if cfg.data_dir:
+        return Path(cfg.data_dir)
+    if download:
+        return download_stanford_dogs()
+    from colorgan_utils.sample_data import make_sample_dataset
+
+    folder = env.work_dir() / "sample-data"
+    if not (folder / "Images").is_dir():
+        make_sample_dataset(folder)
+    print("No COLORGAN_DATA_DIR and no download asked for: using a stand-in dataset built from "
+          "scikit-image's sample photos. Set COLORGAN_DATA_DIR, or DOWNLOAD = True, for dogs.")
+    return folder

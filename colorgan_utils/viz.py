@@ -120,3 +120,95 @@ def plot_lab_grid(l_norm: np.ndarray, ab_norm: np.ndarray, titles: Sequence[str]
             axes[i, 0].set_ylabel(titles[i], fontsize=8)
     fig.tight_layout()
     return fig
+
+
+def plot_comparison(columns: dict[str, np.ndarray], row_titles: Sequence[str] | None = None,
+                    size: float = 2.2):
+    """A grid with one column per entry of ``columns`` (e.g. original / gray / colorized).
+
+    Each value is a batch ``[N, H, W, C]`` (C = 1 or 3) or ``[N, H, W]`` in [0, 1].
+    Used by notebooks 02, 04 and 05 and by the per-epoch sample grids.
+    """
+    import matplotlib.pyplot as plt
+
+    names = list(columns)
+    n = len(next(iter(columns.values())))
+    fig, axes = plt.subplots(n, len(names), figsize=(size * len(names), size * n), squeeze=False)
+    for j, name in enumerate(names):
+        batch = np.asarray(columns[name])
+        for i in range(n):
+            img = batch[i]
+            if img.ndim == 3 and img.shape[-1] == 1:
+                img = img[..., 0]
+            ax = axes[i, j]
+            if img.ndim == 2:
+                ax.imshow(np.clip(img, 0, 1), cmap="gray", vmin=0, vmax=1)
+            else:
+                ax.imshow(np.clip(img, 0, 1))
+            ax.set_xticks([])
+            ax.set_yticks([])
+            if i == 0:
+                ax.set_title(name, fontsize=10)
+            if j == 0 and row_titles:
+                ax.set_ylabel(row_titles[i], fontsize=8)
+    fig.tight_layout()
+    return fig
+
+
+def plot_patch_grid(image: np.ndarray, discriminator, patch: tuple[int, int] | None = None):
+    """Draw the PatchGAN's grid of patch centres on a photo and the receptive field of one patch
+    (notebook 03)."""
+    import matplotlib.pyplot as plt
+    from matplotlib.patches import Rectangle
+
+    from colorgan_utils.models import patch_box, receptive_field
+
+    rf = receptive_field(discriminator)
+    grid = discriminator.output_shape[1]
+    size = image.shape[0]
+    row, col = patch if patch is not None else (grid // 2, grid // 2)
+    fig, ax = plt.subplots(figsize=(5, 5))
+    ax.imshow(np.clip(image, 0, 1), extent=(0, size, size, 0))
+    centres = rf["start"] + rf["jump"] * np.arange(grid)
+    yy, xx = np.meshgrid(centres, centres, indexing="ij")
+    ax.scatter(xx.ravel(), yy.ravel(), s=8, c="white", edgecolors="k", linewidths=0.5)
+    top, left, bottom, right = patch_box(discriminator, row, col)
+    ax.add_patch(Rectangle((left, top), right - left, bottom - top, fill=False, ec="red", lw=2))
+    ax.scatter([centres[col]], [centres[row]], s=40, c="red")
+    ax.set_xlim(min(0, left) - 2, max(size, right) + 2)
+    ax.set_ylim(max(size, bottom) + 2, min(0, top) - 2)
+    ax.set_title(f"{grid}x{grid} patches; patch ({row}, {col}) sees {rf['size']}x{rf['size']} px",
+                 fontsize=9)
+    return fig
+
+
+def plot_patch_heatmaps(images: np.ndarray, real_logits: np.ndarray, fake_images: np.ndarray,
+                        fake_logits: np.ndarray):
+    """Rows: real photo, its patch logits, generated photo, its patch logits (notebooks 03, 05).
+
+    Blue patches are called real (logit > 0), red ones fake; the colour scale is symmetric
+    around 0 and fitted to the largest logit, so even an untrained critic's bias shows.
+    """
+    import matplotlib.pyplot as plt
+
+    real_logits = np.asarray(real_logits)[..., 0]
+    fake_logits = np.asarray(fake_logits)[..., 0]
+    lim = float(max(np.abs(real_logits).max(), np.abs(fake_logits).max(), 1e-6))
+    n = len(images)
+    fig, axes = plt.subplots(n, 4, figsize=(9, 2.3 * n), squeeze=False)
+    im = None
+    for i in range(n):
+        panels = [(images[i], "real photo"), (real_logits[i], "patch logits"),
+                  (fake_images[i], "generated"), (fake_logits[i], "patch logits")]
+        for ax, (img, title) in zip(axes[i], panels):
+            if img.ndim == 2:
+                im = ax.imshow(img, cmap="RdBu", vmin=-lim, vmax=lim)
+            else:
+                ax.imshow(np.clip(img, 0, 1))
+            ax.set_xticks([])
+            ax.set_yticks([])
+            if i == 0:
+                ax.set_title(title, fontsize=9)
+    fig.colorbar(im, ax=axes.ravel().tolist(), shrink=0.6,
+                 label="logit (> 0: called real, P(real) = sigmoid)")
+    return fig

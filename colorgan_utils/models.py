@@ -1,0 +1,266 @@
+"""The networks: a U-Net generator (L -> ab), a conditional PatchGAN discriminator on (L, ab),
+and the colorizer that wraps the generator (colour photo in -> its gray version and a colorized
+one out).
+
+Taught in notebook 02 (``02_generator.ipynb``: generator, colorizer, FLOPs) and notebook 03
+(``03_discriminator.ipynb``: PatchGAN, receptive field, image-level score).
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import keras
+import numpy as np
+import tensorflow as tf
+from keras import layers
+
+from colorgan_utils import color
+
+def _init() -> keras.initializers.Initializer:
+    """pix2pix's weight initialisation: N(0, 0.02)."""
+    return keras.initializers.RandomNormal(0.0, 0.02)
+
+
+def unet_depth(image_size: int) -> int:
+    """Number of stride-2 levels: down to a 1x1 bottleneck (5 at 32 px, 8 at 256 px)."""
+    if image_size < 32 or image_size & (image_size - 1):
+        raise ValueError(f"image_size={image_size}: use a power of two >= 32")
+    return int(math.log2(image_size))
+
+
+def build_generator(image_size: int = 64, width: int = 32, max_mult: int = 4,
+                    dropout_blocks: int = 3, dropout: float = 0.5,
+                    name: str = "generator") -> keras.Model:
+    """A pix2pix-style U-Net from L ``[S, S, 1]`` in [-1, 1] to ab ``[S, S, 2]`` (tanh).
+
+    Encoder: ``depth`` blocks of 4x4 stride-2 conv + BatchNorm (not the first) + LeakyReLU(0.2),
+    with ``width * min(2**i, max_mult)`` filters, down to 1x1. Decoder: 4x4 stride-2 transposed
+    conv + BatchNorm + dropout (the ``dropout_blocks`` innermost) + ReLU, each concatenated with
+    the encoder's feature map of the same size (the skip). pix2pix itself is ``width=64,
+    max_mult=8`` (29 M parameters at 64 px); our default (32, 4) has 2.6 M, a fifth of the
+    FLOPs, and trains about 6x faster on a 2-core CPU (notebook 02, benchmarks/).
+    """
+    depth = unet_depth(image_size)
+    filters = [width * min(2**i, max_mult) for i in range(depth)]
+    inp = keras.Input((image_size, image_size, 1), name="L")
+    x = inp
+    skips = []
+    for i, f in enumerate(filters):
+        x = layers.Conv2D(f, 4, strides=2, padding="same", use_bias=False,
+                          kernel_initializer=_init(), name=f"down{i + 1}_conv")(x)
+        if 0 < i < depth - 1:
+            x = layers.BatchNormalization(name=f"down{i + 1}_bn")(x)
+        x = layers.LeakyReLU(0.2, name=f"down{i + 1}_lrelu")(x)
+        skips.append(x)
+    for j, skip in enumerate(reversed(skips[:-1])):
+        f = filters[depth - 2 - j]
+        x = layers.Conv2DTranspose(f, 4, strides=2, padding="same", use_bias=False,
+                                   kernel_initializer=_init(), name=f"up{j + 1}_deconv")(x)
+        x = layers.BatchNormalization(name=f"up{j + 1}_bn")(x)
+        if j < dropout_blocks:
+            x = layers.Dropout(dropout, name=f"up{j + 1}_dropout")(x)
+        x = layers.ReLU(name=f"up{j + 1}_relu")(x)
+        x = layers.Concatenate(name=f"up{j + 1}_skip")([x, skip])
+    x = layers.Conv2DTranspose(2, 4, strides=2, padding="same", kernel_initializer=_init(),
+                               name="to_ab")(x)
+    out = layers.Activation("tanh", dtype="float32", name="ab")(x)
+    return keras.Model(inp, out, name=name)
+
+
+def build_discriminator(image_size: int = 64, width: int = 24, n_down: int | None = None,
+                        max_mult: int = 8, name: str = "discriminator") -> keras.Model:
+    """A conditional PatchGAN: (L ``[S,S,1]``, ab ``[S,S,2]``) -> per-patch logits ``[P,P,1]``.
+
+    ``n_down`` stride-2 4x4 convs (default 3, as pix2pix's 70x70 PatchGAN; 2 below 64 px), then
+    one stride-1 4x4 conv with ``width * 2**n_down`` filters and a stride-1 4x4 conv to 1 logit.
+    Each logit judges one patch of the input: see :func:`receptive_field`.
+    """
+    if n_down is None:
+        n_down = 3 if image_size >= 64 else 2
+    l_in = keras.Input((image_size, image_size, 1), name="L")
+    ab_in = keras.Input((image_size, image_size, 2), name="ab")
+    x = layers.Concatenate(name="L_ab")([l_in, ab_in])
+    for i in range(n_down):
+        x = layers.Conv2D(width * min(2**i, max_mult), 4, strides=2, padding="same",
+                          use_bias=i == 0, kernel_initializer=_init(), name=f"conv{i + 1}")(x)
+        if i > 0:
+            x = layers.BatchNormalization(name=f"bn{i + 1}")(x)
+        x = layers.LeakyReLU(0.2, name=f"lrelu{i + 1}")(x)
+    x = layers.ZeroPadding2D(1, name="pad1")(x)
+    x = layers.Conv2D(width * min(2**n_down, max_mult), 4, use_bias=False,
+                      kernel_initializer=_init(), name=f"conv{n_down + 1}")(x)
+    x = layers.BatchNormalization(name=f"bn{n_down + 1}")(x)
+    x = layers.LeakyReLU(0.2, name=f"lrelu{n_down + 1}")(x)
+    x = layers.ZeroPadding2D(1, name="pad2")(x)
+    out = layers.Conv2D(1, 4, kernel_initializer=_init(), dtype="float32", name="patch_logits")(x)
+    return keras.Model([l_in, ab_in], out, name=name)
+
+
+def receptive_field(model: keras.Model) -> dict[str, int]:
+    """Receptive field of one output unit of a plain conv stack (e.g. the PatchGAN).
+
+    Returns ``size`` (pixels on a side), ``jump`` (input pixels between neighbouring outputs)
+    and ``start`` (input coordinate of the centre of output unit 0; may be negative).
+    """
+    size, jump, start = 1, 1, 0.5
+    for layer in model.layers:
+        if isinstance(layer, layers.ZeroPadding2D):
+            start -= layer.padding[0][0] * jump
+        elif isinstance(layer, layers.Conv2D):
+            k, s = layer.kernel_size[0], layer.strides[0]
+            pad = 0
+            if layer.padding == "same":
+                pad = max(k - s, 0) // 2
+            start += ((k - 1) / 2 - pad) * jump
+            size += (k - 1) * jump
+            jump *= s
+    return {"size": size, "jump": jump, "start": int(math.floor(start))}
+
+
+def patch_box(model: keras.Model, row: int, col: int) -> tuple[int, int, int, int]:
+    """Input-pixel box ``(top, left, bottom, right)`` seen by output patch ``(row, col)``
+    (may reach outside the image, where the net sees zero padding)."""
+    rf = receptive_field(model)
+    cy = rf["start"] + row * rf["jump"]
+    cx = rf["start"] + col * rf["jump"]
+    half = rf["size"] // 2
+    return cy - half, cx - half, cy - half + rf["size"], cx - half + rf["size"]
+
+
+def image_scores(discriminator: keras.Model, l_norm: Any, ab_norm: Any) -> tf.Tensor:
+    """Image-level real/fake score: the mean patch logit, ``[B]`` (> 0 means "real")."""
+    logits = discriminator([l_norm, ab_norm], training=False)
+    return tf.reduce_mean(tf.cast(logits, tf.float32), axis=[1, 2, 3])
+
+
+def build_models(cfg: Any) -> tuple[keras.Model, keras.Model]:
+    """The generator and discriminator a :class:`~colorgan_utils.config.Config` asks for."""
+    return (
+        build_generator(cfg.image_size, cfg.generator_width, cfg.generator_max_mult),
+        build_discriminator(cfg.image_size, cfg.discriminator_width),
+    )
+
+
+# ------------------------------------------------------------------ colorizer
+
+
+@keras.saving.register_keras_serializable(package="colorgan")
+class RGBToLab(layers.Layer):
+    """Layer: sRGB in [0, 1] -> (L, ab) in [-1, 1]."""
+
+    def call(self, rgb: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor]:
+        return color.rgb_to_lab_normalized(rgb)
+
+    def compute_output_shape(self, input_shape: tuple) -> tuple:
+        return (*input_shape[:-1], 1), (*input_shape[:-1], 2)
+
+
+@keras.saving.register_keras_serializable(package="colorgan")
+class LabToRGB(layers.Layer):
+    """Layer: (L, ab) in [-1, 1] -> sRGB in [0, 1], keeping L (chroma yields, not lightness)."""
+
+    def call(self, inputs: list[tf.Tensor]) -> tf.Tensor:
+        l_norm, ab_norm = inputs
+        return color.lab_to_rgb_keep_lightness(color.denormalize_lab(l_norm, ab_norm))
+
+    def compute_output_shape(self, input_shapes: list) -> tuple:
+        return (*input_shapes[0][:-1], 3)
+
+
+@keras.saving.register_keras_serializable(package="colorgan")
+class LToGray(layers.Layer):
+    """Layer: L in [-1, 1] -> the black-and-white image in [0, 1] (L / 100)."""
+
+    def call(self, l_norm: tf.Tensor) -> tf.Tensor:
+        return (l_norm + 1.0) / 2.0
+
+
+def build_colorizer(generator: keras.Model, name: str = "colorizer") -> keras.Model:
+    """The seed's model: colour photo ``[S, S, 3]`` in [0, 1] -> ``{"gray", "colorized"}``.
+
+    RGB -> Lab -> L (the black-and-white image it made, returned as ``gray`` ``[S,S,1]`` in
+    [0, 1]) -> generator -> ab -> Lab -> RGB (``colorized`` ``[S,S,3]``, lightness = input's).
+    A black-and-white photo stored as 3 equal channels goes through unchanged in L; for a
+    1-channel or any-size photo use :func:`colorize_image`.
+    """
+    size = generator.input_shape[1]
+    rgb = keras.Input((size, size, 3), name="rgb")
+    l_norm, _ = RGBToLab(name="rgb_to_lab")(rgb)
+    ab = generator(l_norm)
+    colorized = LabToRGB(name="lab_to_rgb")([l_norm, ab])
+    gray = LToGray(name="gray")(l_norm)
+    return keras.Model(rgb, {"gray": gray, "colorized": colorized}, name=name)
+
+
+def to_rgb_float(image: Any) -> tf.Tensor:
+    """Any photo array -> float32 RGB in [0, 1]: uint8/uint16/float, ``[H,W]``, 1, 3 or 4
+    channels (alpha dropped, 1 channel repeated)."""
+    img = tf.convert_to_tensor(image)
+    if img.dtype == tf.uint8:
+        img = tf.cast(img, tf.float32) / 255.0
+    elif img.dtype == tf.uint16:
+        img = tf.cast(img, tf.float32) / 65535.0
+    else:
+        img = tf.cast(img, tf.float32)
+    if img.shape.rank == 2:
+        img = img[..., None]
+    channels = img.shape[-1]
+    if channels == 1:
+        img = tf.repeat(img, 3, axis=-1)
+    elif channels == 4:
+        img = img[..., :3]
+    elif channels != 3:
+        raise ValueError(f"a photo needs 1, 3 or 4 channels, got shape {tuple(img.shape)}")
+    return tf.clip_by_value(img, 0.0, 1.0)
+
+
+def colorize_image(generator: keras.Model, image: Any) -> tuple[np.ndarray, np.ndarray]:
+    """Colorize one photo of any size at full resolution; returns ``(gray, colorized)``.
+
+    The photo's own full-resolution L is kept; the net runs on L resized to its input size,
+    and only its ab output is resized back up. ``gray`` is ``[H, W]`` in [0, 1] (L / 100),
+    ``colorized`` ``[H, W, 3]`` in [0, 1]. Colour photos are treated as black-and-white ones.
+    """
+    rgb = to_rgb_float(image)
+    if rgb.shape.rank != 3:
+        raise ValueError(f"colorize_image() takes one photo, got shape {tuple(rgb.shape)}")
+    size = generator.input_shape[1]
+    h, w = int(rgb.shape[0]), int(rgb.shape[1])
+    l_full, _ = color.rgb_to_lab_normalized(rgb)
+    l_small = tf.image.resize(l_full, (size, size), antialias=True)
+    ab_small = generator(l_small[None], training=False)[0]
+    ab_full = tf.image.resize(tf.cast(ab_small, tf.float32), (h, w), method="bilinear")
+    out = color.lab_to_rgb_keep_lightness(color.denormalize_lab(l_full, ab_full))
+    gray = (l_full[..., 0] + 1.0) / 2.0
+    return gray.numpy(), out.numpy()
+
+
+# ------------------------------------------------------------------ cost
+
+
+def count_flops(model: keras.Model) -> int:
+    """Forward-pass FLOPs for one image (2 per multiply-add) of the Conv/Dense layers,
+    nested models included. A training step costs about 3x this (forward + two backward)."""
+    total = 0
+    for layer in model.layers:
+        if isinstance(layer, keras.Model):
+            total += count_flops(layer)
+        elif isinstance(layer, layers.Conv2DTranspose):
+            _, h, w, cin = layer.input.shape
+            k = np.prod(layer.kernel_size)
+            total += 2 * h * w * k * cin * layer.filters
+        elif isinstance(layer, layers.Conv2D):
+            _, h, w, cout = layer.output.shape
+            k = np.prod(layer.kernel_size)
+            total += 2 * h * w * k * layer.input.shape[-1] * cout
+        elif isinstance(layer, layers.Dense):
+            total += 2 * layer.input.shape[-1] * layer.units
+    return int(total)
+
+
+def describe(model: keras.Model) -> str:
+    """One line: parameters and forward GFLOP per image."""
+    return (f"{model.name}: {model.count_params():,} parameters, "
+            f"{count_flops(model) / 1e9:.3f} GFLOP per image (forward)")
