@@ -86,7 +86,7 @@ PRESETS: dict[str, Config] = {
         generator_width=8, discriminator_width=8, min_side=32,
     ),
     # a real short run on 2 CPU cores
-    "cpu": Config(preset="cpu", image_size=64, batch_size=32, epochs=8),
+    "cpu": Config(preset="cpu", image_size=64, batch_size=32, epochs=60, warmup_epochs=2),
     # the full dataset on a Colab GPU
     "colab": Config(
         preset="colab", image_size=128, batch_size=64, epochs=30,

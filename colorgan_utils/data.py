@@ -480,6 +480,7 @@ def make_dataset(
     batch_size: int | None = None,
     cache: bool | str = True,
     drop_remainder: bool | None = None,
+    repeat: bool = False,
 ) -> Any:
     """A ``tf.data.Dataset`` of ``(L, ab)`` batches, both in [-1, 1].
 
@@ -487,6 +488,8 @@ def make_dataset(
     the file named by ``cache``). Training: shuffled, random crop of ``image_size`` from a
     ``load_size`` square, random flip. Evaluation: the centre ``image_size`` square, in order.
     Files that fail to decode are skipped with a warning instead of stopping an epoch.
+    ``repeat=True`` gives an endless stream, so that ``fit``/``evaluate`` count the steps
+    (:func:`steps_for`); Keras mis-averages metrics over a stream of unknown length.
     """
     import tensorflow as tf
 
@@ -505,6 +508,8 @@ def make_dataset(
     if training:
         ds = ds.shuffle(min(cfg.shuffle_buffer, len(files)), seed=cfg.seed,
                         reshuffle_each_iteration=True)
+    if repeat and training:
+        ds = ds.repeat()
     drop = training if drop_remainder is None else drop_remainder
     ds = ds.batch(bs, drop_remainder=drop and len(files) >= bs)
     size = cfg.image_size
@@ -516,7 +521,16 @@ def make_dataset(
         return lab[..., :1], lab[..., 1:]
 
     ds = ds.map(split, num_parallel_calls=auto)
+    if repeat and not training:
+        ds = ds.repeat()  # whole batches repeat: `steps_for` of them is exactly one pass
     return ds.prefetch(auto)
+
+
+def steps_for(n_files: int, batch_size: int, training: bool) -> int:
+    """Batches in one pass over ``n_files``: whole batches for training, all for evaluation."""
+    if training:
+        return max(1, n_files // batch_size)
+    return max(1, -(-n_files // batch_size))
 
 
 def load_splits(cfg: Config, data_dir: str | os.PathLike | None = None,

@@ -114,14 +114,20 @@ def describe_hardware() -> str:
     return GPU_HINT
 
 
-def get_strategy() -> Any:
-    """A ``tf.distribute`` strategy: TPU on a Colab TPU runtime, Mirrored over >1 GPU, else default.
+def get_strategy(kind: str = "auto") -> Any:
+    """A ``tf.distribute`` strategy. ``auto``: TPU on a Colab TPU runtime, Mirrored over >1 GPU,
+    else the default. ``mirrored``: Mirrored over all GPUs, or over all logical CPUs when there
+    is no GPU (how the tests split one CPU in two). ``default``: no distribution.
 
-    The global batch size in the config is split across replicas by ``tf.distribute``.
+    Keras splits each global batch (``cfg.batch_size``) evenly across the replicas.
     """
     import tensorflow as tf
 
-    if os.environ.get("COLAB_TPU_ADDR") or os.environ.get("TPU_NAME"):
+    if kind not in ("auto", "mirrored", "default"):
+        raise ValueError(f"unknown strategy {kind!r}: use auto, mirrored or default")
+    if kind == "default":
+        return tf.distribute.get_strategy()
+    if kind == "auto" and (os.environ.get("COLAB_TPU_ADDR") or os.environ.get("TPU_NAME")):
         try:
             resolver = tf.distribute.cluster_resolver.TPUClusterResolver()
             tf.config.experimental_connect_to_cluster(resolver)
@@ -130,6 +136,9 @@ def get_strategy() -> Any:
         except (ValueError, RuntimeError) as exc:  # pragma: no cover - needs a TPU
             print(f"TPU runtime detected but not usable ({exc}); using the default strategy")
     gpus = tf.config.list_logical_devices("GPU")
+    if kind == "mirrored":
+        devices = gpus or tf.config.list_logical_devices("CPU")
+        return tf.distribute.MirroredStrategy([d.name for d in devices])
     if len(gpus) > 1:
         return tf.distribute.MirroredStrategy()
     return tf.distribute.get_strategy()

@@ -9,6 +9,7 @@ Taught in notebook 02 (``02_generator.ipynb``: generator, colorizer, FLOPs) and 
 from __future__ import annotations
 
 import math
+import os
 from typing import Any
 
 import keras
@@ -235,6 +236,40 @@ def colorize_image(generator: keras.Model, image: Any) -> tuple[np.ndarray, np.n
     out = color.lab_to_rgb_keep_lightness(color.denormalize_lab(l_full, ab_full))
     gray = (l_full[..., 0] + 1.0) / 2.0
     return gray.numpy(), out.numpy()
+
+
+# ------------------------------------------------------------------ compact files
+
+
+def save_compact(generator: keras.Model, path: str | os.PathLike) -> None:
+    """Save a generator as ``.npz``: its architecture (JSON) and float16 weights, half the
+    size of a ``.keras`` file (how the repository ships its pretrained generator)."""
+    import json
+
+    weights = {f"w{i:03d}": w.astype(np.float16) for i, w in enumerate(generator.get_weights())}
+    np.savez_compressed(path, config=np.array(json.dumps(generator.get_config())), **weights)
+
+
+def load_compact(path: str | os.PathLike) -> keras.Model:
+    """Load a generator written by :func:`save_compact` (weights back in float32)."""
+    import json
+
+    try:
+        with np.load(path) as f:
+            config = json.loads(str(f["config"]))
+            weights = [f[k].astype(np.float32) for k in sorted(f.files) if k.startswith("w")]
+    except (OSError, KeyError, ValueError) as exc:
+        raise ValueError(f"{path} is not a compact ColorGAN generator file: {exc}") from exc
+    model = keras.Model.from_config(config)
+    model.set_weights(weights)
+    return model
+
+
+def load_generator(path: str | os.PathLike) -> keras.Model:
+    """Load a generator from a ``.keras`` file or a compact ``.npz`` file."""
+    if str(path).endswith(".npz"):
+        return load_compact(path)
+    return keras.models.load_model(path)
 
 
 # ------------------------------------------------------------------ cost

@@ -212,3 +212,62 @@ def plot_patch_heatmaps(images: np.ndarray, real_logits: np.ndarray, fake_images
     fig.colorbar(im, ax=axes.ravel().tolist(), shrink=0.6,
                  label="logit (> 0: called real, P(real) = sigmoid)")
     return fig
+
+
+def plot_history(history: Sequence[dict], gray_l1: float | None = None):
+    """Training curves from ``history.csv`` rows: the losses (with log 2 marked) and the
+    discriminator's accuracies, train and validation (notebook 04)."""
+    import matplotlib.pyplot as plt
+
+    epochs = [r["epoch"] for r in history]
+
+    def series(key):
+        return [r.get(key, np.nan) for r in history]
+
+    fig, axes = plt.subplots(1, 3, figsize=(14, 3.6))
+    ax = axes[0]
+    ax.plot(epochs, series("d_loss"), label="d_loss")
+    ax.plot(epochs, series("g_adv_loss"), label="g_adv_loss")
+    ax.axhline(np.log(2), color="gray", ls=":", label="log 2 (critic at chance)")
+    ax.set_title("Adversarial losses")
+    ax.set_xlabel("epoch")
+    ax.legend(fontsize=8)
+    ax = axes[1]
+    ax.plot(epochs, series("g_l1"), label="train")
+    ax.plot(epochs, series("val_g_l1"), label="validation")
+    if gray_l1 is not None:
+        ax.axhline(gray_l1, color="gray", ls="--", label="gray baseline (ab = 0)")
+    ax.set_title("L1 on ab (lower is closer to the real colours)")
+    ax.set_xlabel("epoch")
+    ax.legend(fontsize=8)
+    ax = axes[2]
+    for key, style in (("d_real_acc", "-"), ("d_fake_acc", "-"), ("val_d_real_acc", "--"),
+                       ("val_d_fake_acc", "--")):
+        ax.plot(epochs, series(key), style, label=key)
+    ax.axhline(0.5, color="gray", ls=":")
+    ax.set_ylim(-0.02, 1.02)
+    ax.set_title("Critic accuracy per patch (threshold P = 0.5)")
+    ax.set_xlabel("epoch")
+    ax.legend(fontsize=8)
+    for a in axes:
+        if epochs:
+            a.set_xlim(min(epochs) - 0.2, max(epochs) + 0.2)
+    fig.tight_layout()
+    return fig
+
+
+def plot_sample_progress(run_dir: str | os.PathLike, n: int = 4):
+    """Up to ``n`` of a run's per-epoch sample grids side by side (first ... last epoch)."""
+    import matplotlib.pyplot as plt
+
+    files = sorted((Path(run_dir) / "samples").glob("epoch_*.png"))
+    if not files:
+        raise FileNotFoundError(f"no sample grids in {Path(run_dir) / 'samples'}: train first")
+    idx = sorted(set(np.linspace(0, len(files) - 1, min(n, len(files))).round().astype(int)))
+    fig, axes = plt.subplots(1, len(idx), figsize=(4.2 * len(idx), 9), squeeze=False)
+    for ax, i in zip(axes[0], idx):
+        ax.imshow(plt.imread(files[i]))
+        ax.set_title(files[i].stem.replace("_", " "))
+        ax.axis("off")
+    fig.tight_layout()
+    return fig

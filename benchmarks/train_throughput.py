@@ -1,0 +1,134 @@
+"""Training images/s: ColorGAN's default model vs. a textbook pix2pix, and fit() vs. a plain loop.
+
+Not a test. Prints, for each image size, measured side by side in one run on the same data:
+
+1. textbook pix2pix (U-Net width 64 up to 512 filters, 70x70 PatchGAN width 64), a plain
+   ``tf.GradientTape`` step (real and fake through the critic separately, as in the tutorial);
+2. ColorGAN's default model trained by ``ColorGAN.fit()``;   ratio 2/1 (goal >= 5x);
+3. the textbook architecture inside ``ColorGAN.fit()`` and the same step as a plain loop;
+   fit() overhead = 1 - fit/plain (goal <= 5%).
+
+With ``--gpu-precision`` on a GPU it also times the default model with mixed precision + XLA
+against float32 (goal >= 2x). Run from the repository root:
+
+    python benchmarks/train_throughput.py --sizes 64 128
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+
+import keras
+import tensorflow as tf
+
+from colorgan_utils.gan import ColorGAN, _bce
+from colorgan_utils.models import build_discriminator, build_generator
+
+
+def data(size: int, batch: int) -> tf.data.Dataset:
+    g = tf.random.Generator.from_seed(0)
+    lum = g.uniform([batch, size, size, 1], -1, 1)
+    ab = g.uniform([batch, size, size, 2], -0.3, 0.3)
+    return tf.data.Dataset.from_tensors((lum, ab)).repeat().prefetch(2)
+
+
+def adam() -> keras.optimizers.Optimizer:
+    return keras.optimizers.Adam(2e-4, beta_1=0.5)
+
+
+def plain_loop(gen, disc, ds, steps: int, joint: bool, jit: bool = False) -> float:
+    """Images/s of a hand-written GradientTape step (tutorial style when ``joint`` is False)."""
+    g_opt, d_opt = adam(), adam()
+
+    @tf.function(jit_compile=jit)
+    def step(lum, ab):
+        with tf.GradientTape() as gt, tf.GradientTape() as dt:
+            fake = gen(lum, training=True)
+            if joint:
+                both = disc([tf.concat([lum, lum], 0), tf.concat([ab, fake], 0)], training=True)
+                real_logits, fake_logits = tf.split(both, 2, axis=0)
+            else:
+                real_logits = disc([lum, ab], training=True)
+                fake_logits = disc([lum, fake], training=True)
+            d_loss = 0.5 * (_bce(real_logits, 1.0) + _bce(fake_logits, 0.0))
+            g_loss = _bce(fake_logits, 1.0) + 100.0 * tf.reduce_mean(tf.abs(ab - fake))
+        g_opt.apply_gradients(zip(gt.gradient(g_loss, gen.trainable_variables),
+                                  gen.trainable_variables))
+        d_opt.apply_gradients(zip(dt.gradient(d_loss, disc.trainable_variables),
+                                  disc.trainable_variables))
+        return d_loss
+
+    it = iter(ds)
+    for _ in range(2):
+        step(*next(it)).numpy()
+    t0 = time.perf_counter()
+    for _ in range(steps):
+        loss = step(*next(it))
+    loss.numpy()
+    batch = int(next(it)[0].shape[0])
+    return steps * batch / (time.perf_counter() - t0)
+
+
+def with_fit(gen, disc, ds, steps: int, jit: bool = False) -> float:
+    """Images/s of ColorGAN.fit() (after a warm-up epoch that traces the step)."""
+    gan = ColorGAN(gen, disc)
+    gan.compile(adam(), adam(), jit_compile=jit)
+    gan.fit(ds, epochs=1, steps_per_epoch=2, verbose=0)
+    batch = int(next(iter(ds))[0].shape[0])
+    t0 = time.perf_counter()
+    gan.fit(ds, epochs=1, steps_per_epoch=steps, verbose=0)
+    return steps * batch / (time.perf_counter() - t0)
+
+
+def best(fn, repeats: int) -> float:
+    return max(fn() for _ in range(repeats))
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--sizes", type=int, nargs="+", default=[64, 128])
+    ap.add_argument("--batch-size", type=int, default=16)
+    ap.add_argument("--steps", type=int, default=8, help="timed steps per measurement")
+    ap.add_argument("--repeats", type=int, default=2, help="best of this many measurements")
+    ap.add_argument("--gpu-precision", action="store_true",
+                    help="also time mixed precision + XLA vs float32 (GPU only)")
+    args = ap.parse_args()
+    gpus = tf.config.list_physical_devices("GPU")
+    device = (tf.config.experimental.get_device_details(gpus[0]).get("device_name", "GPU")
+              if gpus else "CPU")
+    print(f"TensorFlow {tf.__version__}, Keras {keras.__version__}, device: {device}, "
+          f"batch {args.batch_size}, best of {args.repeats} x {args.steps} steps")
+    for size in args.sizes:
+        ds = data(size, args.batch_size)
+        ref_g, ref_d = build_generator(size, 64, max_mult=8), build_discriminator(size, 64)
+        textbook = best(lambda: plain_loop(ref_g, ref_d, ds, args.steps, joint=False),
+                        args.repeats)
+        ours = best(lambda: with_fit(build_generator(size), build_discriminator(size), ds,
+                                     args.steps), args.repeats)
+        plain_joint = best(lambda: plain_loop(ref_g, ref_d, ds, args.steps, joint=True),
+                           args.repeats)
+        fit_textbook = best(lambda: with_fit(build_generator(size, 64, max_mult=8),
+                                             build_discriminator(size, 64), ds, args.steps),
+                            args.repeats)
+        print(f"{size:>4} px | textbook pix2pix, plain loop: {textbook:8.1f} img/s | "
+              f"ColorGAN default, fit(): {ours:8.1f} img/s | ratio {ours / textbook:5.1f}x "
+              f"(goal >= 5x)")
+        print(f"{size:>4} px | textbook arch: plain loop {plain_joint:8.1f} img/s, ColorGAN.fit() "
+              f"{fit_textbook:8.1f} img/s | fit() overhead {1 - fit_textbook / plain_joint:+.1%} "
+              f"(goal <= 5%)")
+        if args.gpu_precision and gpus:
+            fp32 = best(lambda: with_fit(build_generator(size), build_discriminator(size), ds,
+                                         args.steps), args.repeats)
+            keras.mixed_precision.set_global_policy("mixed_float16")
+            try:
+                mixed = best(lambda: with_fit(build_generator(size), build_discriminator(size),
+                                              ds, args.steps, jit=True), args.repeats)
+            finally:
+                keras.mixed_precision.set_global_policy("float32")
+            print(f"{size:>4} px | {device}: float32 {fp32:8.1f} img/s, mixed_float16 + XLA "
+                  f"{mixed:8.1f} img/s | speed-up {mixed / fp32:4.2f}x (goal >= 2x)")
+
+
+if __name__ == "__main__":
+    main()

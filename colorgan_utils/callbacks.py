@@ -1,0 +1,243 @@
+"""Keras callbacks that make a ColorGAN run watchable and resumable.
+
+Taught in notebook 04. ``fit()`` brings the progress bar; these add: the L1-only warm-up switch,
+a per-epoch sample grid, best/last generator files, a history CSV that survives resumes, a stop
+on non-finite losses that names the last good checkpoint, and a ``BackupAndRestore`` that
+refuses to restore a checkpoint that does not fit instead of silently starting over.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import math
+import os
+import time
+from pathlib import Path
+from typing import Any
+
+import keras
+import numpy as np
+
+
+class TrainingError(RuntimeError):
+    """Training cannot go on: the message says why, and what to do."""
+
+
+def _atomic_save(model: keras.Model, path: Path) -> None:
+    """Save a model so that a crash mid-write never leaves a broken file at ``path``."""
+    tmp = path.with_name(path.stem + ".tmp.keras")
+    model.save(tmp)
+    os.replace(tmp, path)
+
+
+def _diverged(model: keras.Model) -> str | None:
+    return getattr(model, "diverged", None)
+
+
+class AdversarialSwitch(keras.callbacks.Callback):
+    """L1-only warm-up: the generator's adversarial term is off for the first ``warmup_epochs``."""
+
+    def on_epoch_begin(self, epoch: int, logs: dict | None = None) -> None:
+        on = 1.0 if epoch >= self.model.warmup_epochs else 0.0
+        self.model.adversarial_weight.assign(on)
+
+
+class StopOnNonFinite(keras.callbacks.Callback):
+    """Stop as soon as a loss is NaN or infinite; remember a message that names the epoch and the
+    last good checkpoint (``model.diverged``). Put it first in the callback list."""
+
+    KEYS = ("d_loss", "g_adv_loss", "g_l1")
+
+    def __init__(self, run_dir: str | os.PathLike) -> None:
+        super().__init__()
+        self.run_dir = Path(run_dir)
+        self.epoch = 0
+
+    def on_train_begin(self, logs: dict | None = None) -> None:
+        self.model.diverged = None
+
+    def on_epoch_begin(self, epoch: int, logs: dict | None = None) -> None:
+        self.epoch = epoch
+
+    def _check(self, logs: dict | None, where: str) -> None:
+        if _diverged(self.model) or not logs:
+            return
+        bad = {k: v for k, v in logs.items()
+               if any(k.endswith(key) for key in self.KEYS) and not math.isfinite(float(v))}
+        if bad:
+            last = self.epoch  # epochs completed before this one
+            ckpt = (f"{self.run_dir / 'backup'} (end of epoch {last}) and "
+                    f"{self.run_dir / 'generator_last.keras'}" if last else
+                    "none (it failed in the first epoch)")
+            self.model.diverged = (
+                f"non-finite loss in epoch {self.epoch + 1} ({where}): "
+                + ", ".join(f"{k}={v}" for k, v in bad.items())
+                + f". Training stopped; last good checkpoint: {ckpt}. Lower the learning rate "
+                "or check the data, then run the same command again to resume from there."
+            )
+            self.model.stop_training = True
+
+    def on_train_batch_end(self, batch: int, logs: dict | None = None) -> None:
+        self._check(logs, f"batch {batch + 1}")
+
+    def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
+        self._check(logs, "end of epoch")
+
+
+class ResumableBackup(keras.callbacks.BackupAndRestore):
+    """``BackupAndRestore`` (weights, both optimizers' state, epoch) that never saves a diverged
+    model and turns an unusable checkpoint into a clear :class:`TrainingError`."""
+
+    def __init__(self, backup_dir: str | os.PathLike) -> None:
+        super().__init__(str(backup_dir), save_freq="epoch", delete_checkpoint=False,
+                         double_checkpoint=True)
+
+    def on_train_begin(self, logs: dict | None = None) -> None:
+        try:
+            super().on_train_begin(logs)
+        except (OSError, ValueError, KeyError, json.JSONDecodeError) as exc:
+            raise TrainingError(
+                f"cannot resume from the checkpoint in {self.backup_dir}: it is corrupt or was "
+                f"made by a different model ({type(exc).__name__}: {exc}). Train into a new "
+                f"folder, or delete {self.backup_dir} to start this run over."
+            ) from exc
+
+    def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
+        if not _diverged(self.model):
+            super().on_epoch_end(epoch, logs)
+
+
+class Throughput(keras.callbacks.Callback):
+    """Adds ``images_per_s`` (training images per second of the epoch's training part)."""
+
+    def __init__(self, batch_size: int) -> None:
+        super().__init__()
+        self.batch_size = batch_size
+
+    def on_epoch_begin(self, epoch: int, logs: dict | None = None) -> None:
+        self.t0, self.batches, self.t_train = time.perf_counter(), 0, None
+
+    def on_train_batch_end(self, batch: int, logs: dict | None = None) -> None:
+        self.batches = batch + 1
+
+    def on_test_begin(self, logs: dict | None = None) -> None:
+        if self.t_train is None:
+            self.t_train = time.perf_counter() - self.t0
+
+    def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
+        seconds = self.t_train or (time.perf_counter() - self.t0)
+        if logs is not None:
+            logs["images_per_s"] = self.batches * self.batch_size / max(seconds, 1e-9)
+            logs["epoch_seconds"] = time.perf_counter() - self.t0
+
+
+class HistoryCSV(keras.callbacks.Callback):
+    """``history.csv``: one row per completed epoch, first column ``epoch`` (1-based); rows of
+    earlier epochs are kept on resume, and a row is never duplicated."""
+
+    def __init__(self, path: str | os.PathLike) -> None:
+        super().__init__()
+        self.path = Path(path)
+        self.rows: dict[int, dict[str, Any]] = {}
+
+    @staticmethod
+    def read(path: str | os.PathLike) -> list[dict[str, Any]]:
+        """Rows of a history CSV as dicts of floats (``epoch`` as int), in epoch order."""
+        path = Path(path)
+        if not path.is_file():
+            return []
+        with path.open(newline="") as f:
+            rows = []
+            for r in csv.DictReader(f):
+                row: dict[str, Any] = {k: float(v) for k, v in r.items() if v not in ("", None)}
+                row["epoch"] = int(row["epoch"])
+                rows.append(row)
+        return sorted(rows, key=lambda r: r["epoch"])
+
+    def on_train_begin(self, logs: dict | None = None) -> None:
+        start = int(getattr(self.model, "_initial_epoch", 0) or 0)
+        self.rows = {r["epoch"]: r for r in self.read(self.path) if r["epoch"] <= start}
+        self._write()
+
+    def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
+        if _diverged(self.model):
+            return
+        row = {"epoch": epoch + 1}
+        row.update({k: float(v) for k, v in (logs or {}).items()})
+        row["adversarial"] = float(self.model.adversarial_weight.numpy())
+        self.rows[epoch + 1] = row
+        self._write()
+
+    def _write(self) -> None:
+        if not self.rows:
+            return
+        keys = ["epoch"] + sorted({k for r in self.rows.values() for k in r} - {"epoch"})
+        tmp = self.path.with_suffix(".csv.tmp")
+        with tmp.open("w", newline="") as f:
+            w = csv.DictWriter(f, fieldnames=keys)
+            w.writeheader()
+            for e in sorted(self.rows):
+                w.writerow(self.rows[e])
+        os.replace(tmp, self.path)
+
+
+class GeneratorCheckpoint(keras.callbacks.Callback):
+    """``generator_last.keras`` (and ``discriminator_last.keras``) after every epoch, and
+    ``generator_best.keras`` (+ discriminator) at the lowest ``val_g_l1`` of the adversarial
+    phase (warm-up epochs only count while nothing better exists)."""
+
+    def __init__(self, run_dir: str | os.PathLike, monitor: str = "val_g_l1") -> None:
+        super().__init__()
+        self.run_dir = Path(run_dir)
+        self.monitor = monitor
+        self.best = math.inf
+
+    def on_train_begin(self, logs: dict | None = None) -> None:
+        state = self.run_dir / "best.json"
+        self.best = json.loads(state.read_text())["score"] if state.is_file() else math.inf
+
+    def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
+        if _diverged(self.model):
+            return
+        _atomic_save(self.model.generator, self.run_dir / "generator_last.keras")
+        _atomic_save(self.model.discriminator, self.run_dir / "discriminator_last.keras")
+        value = (logs or {}).get(self.monitor)
+        if value is None:
+            return
+        adversarial = epoch >= self.model.warmup_epochs
+        score = float(value) if adversarial else 1e6 + float(value)  # prefer adversarial epochs
+        if score < self.best:
+            self.best = score
+            _atomic_save(self.model.generator, self.run_dir / "generator_best.keras")
+            _atomic_save(self.model.discriminator, self.run_dir / "discriminator_best.keras")
+            (self.run_dir / "best.json").write_text(
+                json.dumps({"epoch": epoch + 1, self.monitor: float(value), "score": score}))
+
+
+class SampleGrid(keras.callbacks.Callback):
+    """After every epoch, ``samples/epoch_NNN.png``: original / gray / colorized for a fixed
+    validation batch, so the progress is visible epoch by epoch."""
+
+    def __init__(self, run_dir: str | os.PathLike, l_norm: Any, ab_norm: Any) -> None:
+        super().__init__()
+        self.folder = Path(run_dir) / "samples"
+        self.l_norm, self.ab_norm = np.asarray(l_norm), np.asarray(ab_norm)
+
+    def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
+        if _diverged(self.model):
+            return
+        import matplotlib.pyplot as plt
+
+        from colorgan_utils.color import lab_normalized_to_rgb
+        from colorgan_utils.viz import plot_comparison
+
+        fake = self.model.generator(self.l_norm, training=False)
+        fig = plot_comparison({
+            "original": lab_normalized_to_rgb(self.l_norm, self.ab_norm).numpy(),
+            "gray": (self.l_norm + 1) / 2,
+            f"colorized, epoch {epoch + 1}": lab_normalized_to_rgb(self.l_norm, fake).numpy(),
+        }, size=1.6)
+        self.folder.mkdir(parents=True, exist_ok=True)
+        fig.savefig(self.folder / f"epoch_{epoch + 1:03d}.png", dpi=72, bbox_inches="tight")
+        plt.close(fig)

@@ -1,0 +1,226 @@
+import json
+import os
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import keras
+import numpy as np
+import pytest
+
+from colorgan_utils.callbacks import HistoryCSV, TrainingError
+from colorgan_utils.config import get_config
+from colorgan_utils.data import load_splits, steps_for
+from colorgan_utils.models import load_compact, load_generator, save_compact
+from colorgan_utils.training import train
+
+ROOT = Path(__file__).resolve().parents[1]
+CFG = get_config("smoke", environ={})
+
+
+@pytest.fixture(scope="module")
+def splits(data_dir):
+    return load_splits(CFG, data_dir)[1]
+
+
+@pytest.fixture(scope="module")
+def steps(splits):
+    return steps_for(len(splits["train"]), CFG.batch_size, True)
+
+
+class Interrupt(keras.callbacks.Callback):
+    """Kill the run at the end of an epoch (after the backup), remembering optimizer state."""
+
+    def __init__(self, after_epoch: int):
+        super().__init__()
+        self.after = after_epoch
+        self.state = None
+
+    def on_epoch_end(self, epoch, logs=None):
+        if epoch + 1 == self.after:
+            self.state = [v.numpy().copy() for v in self.model.g_optimizer.variables]
+            self.weights = [w.copy() for w in self.model.generator.get_weights()
+                            + self.model.discriminator.get_weights()]
+            raise KeyboardInterrupt
+
+
+class Probe(keras.callbacks.Callback):
+    """Records the optimizer state when training (re)starts, and the epochs actually run."""
+
+    def __init__(self):
+        super().__init__()
+        self.start_state, self.epochs_run = None, []
+
+    def on_train_begin(self, logs=None):
+        self.start_state = [v.numpy().copy() for v in self.model.g_optimizer.variables]
+        self.start_weights = [w.copy() for w in self.model.generator.get_weights()
+                              + self.model.discriminator.get_weights()]
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self.epochs_run.append(epoch + 1)
+
+
+def test_full_run_writes_everything(tmp_path, splits, steps):
+    run = tmp_path / "run"
+    result = train(CFG, run, splits=splits, epochs=2, verbose=0)
+    assert [r["epoch"] for r in result.history] == [1, 2]
+    for name in ("config.json", "history.csv", "generator_best.keras", "generator_last.keras",
+                 "discriminator_last.keras", "samples/epoch_001.png", "samples/epoch_002.png",
+                 "backup", "logs", "state.json"):
+        assert (run / name).exists(), name
+    header = (run / "history.csv").read_text().splitlines()[0].split(",")
+    assert header[0] == "epoch"
+    for key in ("d_loss", "g_adv_loss", "g_l1", "d_real_acc", "d_fake_acc", "val_g_l1",
+                "val_d_real_acc", "val_d_fake_acc", "images_per_s"):
+        assert key in header, key
+    for row in result.history:
+        assert all(np.isfinite(v) for v in row.values())
+    assert int(result.gan.g_optimizer.iterations) == 2 * steps
+    g = load_generator(run / "generator_last.keras")
+    np.testing.assert_array_equal(g.get_weights()[0], result.gan.generator.get_weights()[0])
+    # a finished run is left alone
+    again = train(CFG, run, splits=splits, epochs=2, verbose=0)
+    assert again.already_finished and len(again.history) == 2
+
+
+def test_interrupted_run_resumes_where_it_stopped(tmp_path, splits, steps):
+    full = train(CFG, tmp_path / "full", splits=splits, epochs=3, verbose=0)
+    run = tmp_path / "killed"
+    killer = Interrupt(after_epoch=1)
+    with pytest.raises(KeyboardInterrupt):
+        train(CFG, run, splits=splits, epochs=3, verbose=0, extra_callbacks=[killer])
+    assert len(HistoryCSV.read(run / "history.csv")) == 1
+    probe = Probe()
+    resumed = train(CFG, run, splits=splits, epochs=3, verbose=0, extra_callbacks=[probe])
+    assert probe.epochs_run == [2, 3]  # only the missing epochs ran
+    for saved, restored in zip(killer.state, probe.start_state):  # optimizer state intact
+        np.testing.assert_array_equal(saved, restored)
+    for saved, restored in zip(killer.weights, probe.start_weights):  # and both networks
+        np.testing.assert_array_equal(saved, restored)
+    assert int(probe.start_state[0]) == steps  # iteration count continued, not reset
+    assert [r["epoch"] for r in resumed.history] == [r["epoch"] for r in full.history]
+    assert int(resumed.gan.g_optimizer.iterations) == int(full.gan.g_optimizer.iterations)
+    assert int(resumed.gan.d_optimizer.iterations) == 3 * steps
+
+
+def test_more_epochs_continue_a_finished_run(tmp_path, splits, steps):
+    run = tmp_path / "run"
+    train(CFG, run, splits=splits, epochs=1, verbose=0)
+    result = train(CFG, run, splits=splits, epochs=2, verbose=0)
+    assert [r["epoch"] for r in result.history] == [1, 2]
+    assert int(result.gan.g_optimizer.iterations) == 2 * steps
+
+
+class Poison(keras.callbacks.Callback):
+    def on_epoch_begin(self, epoch, logs=None):
+        if epoch == 1:
+            w = self.model.generator.layers[1].kernel
+            w.assign(w * np.nan)
+
+
+def test_nan_stops_with_epoch_and_last_good_checkpoint(tmp_path, splits):
+    run = tmp_path / "run"
+    with pytest.raises(TrainingError, match=r"epoch 2 .*generator_last\.keras") as info:
+        train(CFG, run, splits=splits, epochs=3, verbose=0, extra_callbacks=[Poison()])
+    assert "end of epoch 1" in str(info.value)
+    assert json.loads((run / "backup" / "training_metadata.json").read_text())["epoch"] == 1
+    g = load_generator(run / "generator_last.keras")
+    assert all(np.isfinite(w).all() for w in g.get_weights())
+    assert len(HistoryCSV.read(run / "history.csv")) == 1
+    assert not json.loads((run / "state.json").read_text())["finished"]
+
+
+def test_corrupt_checkpoint_is_a_clear_error(tmp_path, splits):
+    run = tmp_path / "run"
+    killer = Interrupt(after_epoch=1)
+    with pytest.raises(KeyboardInterrupt):
+        train(CFG, run, splits=splits, epochs=2, verbose=0, extra_callbacks=[killer])
+    for f in (run / "backup").glob("*.weights.h5*"):
+        f.write_bytes(b"not an hdf5 file")
+    with pytest.raises(TrainingError, match="cannot resume from the checkpoint in .*backup"):
+        train(CFG, run, splits=splits, epochs=2, verbose=0)
+
+
+def test_mismatched_settings_and_checkpoint_are_clear_errors(tmp_path, splits):
+    run = tmp_path / "run"
+    killer = Interrupt(after_epoch=1)
+    with pytest.raises(KeyboardInterrupt):
+        train(CFG, run, splits=splits, epochs=2, verbose=0, extra_callbacks=[killer])
+    wider = CFG.replace(generator_width=16)
+    with pytest.raises(TrainingError, match="generator_width: run has 8, now 16"):
+        train(wider, run, splits=splits, epochs=2, verbose=0)
+    (run / "config.json").unlink()  # without the record, the checkpoint itself must object
+    with pytest.raises(TrainingError, match="cannot resume"):
+        train(wider, run, splits=splits, epochs=2, verbose=0)
+
+
+def test_unwritable_run_dir_is_named(tmp_path, splits):
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    with pytest.raises(TrainingError, match=f"cannot write to the run folder {blocker / 'run'}"):
+        train(CFG, blocker / "run", splits=splits, epochs=1, verbose=0)
+
+
+def test_mirrored_strategy_on_two_logical_cpus(tmp_path, data_dir):
+    script = textwrap.dedent(f"""
+        import json, tensorflow as tf
+        cpu = tf.config.list_physical_devices("CPU")[0]
+        tf.config.set_logical_device_configuration(
+            cpu, [tf.config.LogicalDeviceConfiguration()] * 2)
+        from colorgan_utils import env
+        from colorgan_utils.config import get_config
+        from colorgan_utils.data import load_splits
+        from colorgan_utils.training import train
+        cfg = get_config("smoke", environ={{}})
+        _, splits = load_splits(cfg, {str(data_dir)!r})
+        strategy = env.get_strategy("mirrored")
+        r = train(cfg, {str(tmp_path / "run")!r}, splits=splits, epochs=1, verbose=0,
+                  strategy=strategy)
+        print(json.dumps({{"replicas": strategy.num_replicas_in_sync,
+                          "iterations": int(r.gan.g_optimizer.iterations.numpy()),
+                          "train": len(splits["train"]), "history": r.history}}))
+    """)
+    res = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                         cwd=ROOT, env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"})
+    assert res.returncode == 0, res.stderr[-3000:]
+    out = json.loads(res.stdout.strip().splitlines()[-1])
+    assert out["replicas"] == 2
+    # the global batch (8) is split over the replicas: one optimizer step per global batch
+    assert out["iterations"] == out["train"] // CFG.batch_size
+    assert all(np.isfinite(v) for v in out["history"][0].values())
+
+
+def test_cli_train_end_to_end(tmp_path, data_dir):
+    def cli(*args):
+        return subprocess.run([sys.executable, "-m", "colorgan_utils", *args],
+                              capture_output=True, text=True, cwd=ROOT,
+                              env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"})
+
+    run = tmp_path / "run"
+    res = cli("train", "--data", str(data_dir), "--out", str(run), "--preset", "smoke",
+              "--epochs", "1")
+    assert res.returncode == 0, res.stderr[-2000:]
+    assert "Done: 1 epochs" in res.stdout
+    assert json.loads((run / "config.json").read_text())["image_size"] == 32
+    assert (run / "generator_best.keras").is_file() and (run / "samples/epoch_001.png").is_file()
+    again = cli("train", "--data", str(data_dir), "--out", str(run), "--preset", "smoke",
+                "--epochs", "1")
+    assert again.returncode == 0 and "already finished 1 epochs" in again.stdout
+    bad = cli("train", "--data", str(tmp_path / "nope"), "--out", str(tmp_path / "r2"),
+              "--preset", "smoke")
+    assert bad.returncode == 2 and "Traceback" not in bad.stderr
+    assert str(tmp_path / "nope") in bad.stderr
+
+
+def test_compact_generator_file(tmp_path):
+    from colorgan_utils.models import build_generator
+
+    g = build_generator(32, width=8)
+    save_compact(g, tmp_path / "g.npz")
+    g2 = load_generator(tmp_path / "g.npz")
+    x = np.random.default_rng(0).uniform(-1, 1, (2, 32, 32, 1)).astype("float32")
+    np.testing.assert_allclose(g(x).numpy(), g2(x).numpy(), atol=2e-3)
+    (tmp_path / "bad.npz").write_bytes(b"nope")
+    with pytest.raises(ValueError, match="bad.npz is not a compact"):
+        load_compact(tmp_path / "bad.npz")
