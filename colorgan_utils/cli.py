@@ -1,6 +1,7 @@
-"""Command line: ``python -m colorgan_utils {scan,train} ...``.
+"""Command line: ``python -m colorgan_utils {scan,train,evaluate,colorize} ...``.
 
-``scan`` is notebook 01's report; ``train`` is notebook 04's training, resumable.
+``scan`` is notebook 01's report; ``train`` notebook 04's resumable training; ``evaluate`` and
+``colorize`` are notebook 05's measurements and your-photo colorization.
 """
 
 from __future__ import annotations
@@ -48,6 +49,41 @@ def _train(args: argparse.Namespace) -> int:
     return 0
 
 
+def _evaluate(args: argparse.Namespace) -> int:
+    from colorgan_utils.data import load_splits
+    from colorgan_utils.evaluation import evaluate_run, format_table, load_run, save_json
+
+    generator, discriminator = load_run(args.run)
+    cfg = get_config(args.preset, image_size=generator.input_shape[1])
+    data = args.data or cfg.data_dir
+    if not data:
+        raise ValueError("no --data and no COLORGAN_DATA_DIR: say which photos to evaluate on")
+    _, splits = load_splits(cfg.replace(min_side=1), data)
+    records = splits[args.split] if args.split != "all" else sum(splits.values(), [])
+    if not records:
+        raise ValueError(f"{data}: the {args.split} split is empty; try --split all")
+    epochs = args.detector_epochs if args.detector_epochs is not None else (
+        1 if cfg.preset == "smoke" else 5)
+    result = evaluate_run(generator, discriminator, records, cfg, splits["train"], epochs,
+                          run=str(args.run))
+    result["split"] = args.split
+    print(format_table(result))
+    if args.out:
+        print(f"wrote {save_json(result, args.out)}")
+    return 0
+
+
+def _colorize(args: argparse.Namespace) -> int:
+    from colorgan_utils.colorize import colorize_files
+    from colorgan_utils.evaluation import find_generator
+    from colorgan_utils.models import load_generator
+
+    generator = load_generator(find_generator(args.run))
+    report = colorize_files(generator, args.inputs, args.out)
+    print(f"{len(report.written)} written to {args.out}, {len(report.skipped)} skipped")
+    return 0 if report.written else 2
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m colorgan_utils",
@@ -75,6 +111,23 @@ def build_parser() -> argparse.ArgumentParser:
     tr.add_argument("--verbose", type=int, default=2, choices=[0, 1, 2],
                     help="Keras progress: 1 = bar, 2 = one line per epoch (default)")
     tr.set_defaults(func=_train)
+
+    ev = sub.add_parser("evaluate", help="quality vs. the gray baseline, real/fake accuracies")
+    ev.add_argument("--run", required=True, help="run folder (or a generator file)")
+    ev.add_argument("--data", help="dataset folder (default: COLORGAN_DATA_DIR)")
+    ev.add_argument("--split", choices=["test", "val", "train", "all"], default="test")
+    ev.add_argument("--out", help="write every figure as JSON here (e.g. metrics.json)")
+    ev.add_argument("--preset", choices=["smoke", "cpu", "colab"], default=None)
+    ev.add_argument("--detector-epochs", type=int, default=None,
+                    help="epochs of the independent detector (0 = skip; default 5)")
+    ev.set_defaults(func=_evaluate)
+
+    co = sub.add_parser("colorize", help="colorize photos (files or folders) at full size")
+    co.add_argument("inputs", nargs="+", help="image files or folders of images")
+    co.add_argument("--run", default=None,
+                    help="run folder or generator file (default: the shipped pretrained one)")
+    co.add_argument("--out", required=True, help="output folder: <stem>.png per input")
+    co.set_defaults(func=_colorize)
     return parser
 
 
@@ -87,6 +140,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         print("interrupted: run the same command again to resume after the last epoch",
               file=sys.stderr)
         return 130
-    except (DataError, TrainingError, ValueError, OSError) as exc:
+    except (DataError, TrainingError, ValueError, OSError) as exc:  # incl. FileNotFoundError
         print(f"error: {exc}", file=sys.stderr)
         return 2

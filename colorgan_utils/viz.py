@@ -271,3 +271,79 @@ def plot_sample_progress(run_dir: str | os.PathLike, n: int = 4):
         ax.axis("off")
     fig.tight_layout()
     return fig
+
+
+def wipe(left: np.ndarray, right: np.ndarray, position: float) -> np.ndarray:
+    """The comparison slider's picture: columns left of ``position`` (0..1 of the width) from
+    ``left``, the rest from ``right``. Both images ``[H, W, 3]``; a gray ``[H, W]`` or
+    ``[H, W, 1]`` image is repeated to 3 channels."""
+
+    def rgb(x):
+        x = np.asarray(x, np.float32)
+        if x.ndim == 2:
+            x = x[..., None]
+        return np.repeat(x, 3, axis=-1) if x.shape[-1] == 1 else x
+
+    a, b = rgb(left), rgb(right)
+    if a.shape != b.shape:
+        raise ValueError(f"wipe() needs two images of one size, got {a.shape} and {b.shape}")
+    cut = int(round(float(np.clip(position, 0.0, 1.0)) * a.shape[1]))
+    out = b.copy()
+    out[:, :cut] = a[:, :cut]
+    return out
+
+
+def plot_roc(curves: dict[str, dict]):
+    """ROC curves (``{"name": {"fpr", "tpr", "auc"}}``) with the chance diagonal."""
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(4.5, 4.2))
+    for name, c in curves.items():
+        fpr, tpr = np.r_[1.0, c["fpr"], 0.0], np.r_[1.0, c["tpr"], 0.0]
+        ax.plot(fpr, tpr, label=f"{name} (AUC {c['auc']:.2f})")
+    ax.plot([0, 1], [0, 1], color="gray", ls=":", label="chance")
+    ax.set_xlabel("colorized called real (false positive rate)")
+    ax.set_ylabel("real called real (true positive rate)")
+    ax.set_title("Real vs. colorized: ROC")
+    ax.legend(fontsize=8, loc="lower right")
+    fig.tight_layout()
+    return fig
+
+
+def plot_confusions(matrices: dict[str, Sequence[Sequence[int]]]):
+    """Confusion matrices side by side (rows: truth real/colorized, columns: verdict)."""
+    import matplotlib.pyplot as plt
+
+    fig, axes = plt.subplots(1, len(matrices), figsize=(3.6 * len(matrices), 3.3), squeeze=False)
+    for ax, (name, cm) in zip(axes[0], matrices.items()):
+        cm = np.asarray(cm)
+        ax.imshow(cm, cmap="Blues", vmin=0, vmax=max(cm.sum(axis=1).max(), 1))
+        for i in range(2):
+            for j in range(2):
+                ax.text(j, i, str(cm[i, j]), ha="center", va="center", fontsize=12,
+                        color="white" if cm[i, j] > cm.sum(axis=1).max() / 2 else "black")
+        ax.set_xticks([0, 1], ["called real", "called colorized"])
+        ax.set_yticks([0, 1], ["real", "colorized"])
+        ax.set_title(name, fontsize=10)
+    fig.tight_layout()
+    return fig
+
+
+def plot_gradcam(images: np.ndarray, maps: np.ndarray, scores: Sequence[float],
+                 titles: Sequence[str]):
+    """Photos with the detector's Grad-CAM map overlaid and its P(real)."""
+    import matplotlib.pyplot as plt
+
+    n = len(images)
+    fig, axes = plt.subplots(2, n, figsize=(2.3 * n, 4.8), squeeze=False)
+    for i in range(n):
+        axes[0, i].imshow(np.clip(images[i], 0, 1))
+        axes[0, i].set_title(f"{titles[i]}\nP(real) = {scores[i]:.2f}", fontsize=8)
+        axes[1, i].imshow(np.clip(images[i], 0, 1))
+        axes[1, i].imshow(maps[i], cmap="jet", alpha=0.45, vmin=0, vmax=1)
+        for ax in axes[:, i]:
+            ax.set_xticks([])
+            ax.set_yticks([])
+    axes[1, 0].set_ylabel("Grad-CAM", fontsize=9)
+    fig.tight_layout()
+    return fig

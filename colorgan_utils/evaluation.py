@@ -1,0 +1,170 @@
+"""Evaluate a trained run: quality against the gray baseline, the GAN critic's real/fake
+accuracy, and an independent detector. ``python -m colorgan_utils evaluate`` calls
+:func:`evaluate_run`; notebook 05 shows every number and figure.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Any, Sequence
+
+import keras
+import numpy as np
+
+from colorgan_utils import metrics
+from colorgan_utils.color import lab_normalized_to_rgb
+from colorgan_utils.config import Config
+from colorgan_utils.data import ImageRecord, make_dataset
+from colorgan_utils.models import load_generator
+
+PRETRAINED = Path(__file__).resolve().parent / "pretrained" / "generator_cpu64.npz"
+THRESHOLD = 0.5  # P(real) above this is a "real" verdict (logit > 0)
+
+
+def find_generator(run: str | os.PathLike | None) -> Path:
+    """The generator file of a run folder (best, else last), a file given directly, or the
+    pretrained generator shipped with the package when ``run`` is ``None``."""
+    if run is None:
+        if not PRETRAINED.is_file():
+            raise FileNotFoundError(f"no run given and no pretrained generator at {PRETRAINED}")
+        return PRETRAINED
+    p = Path(run).expanduser()
+    if p.is_file():
+        return p
+    for name in ("generator_best.keras", "generator_last.keras"):
+        if (p / name).is_file():
+            return p / name
+    raise FileNotFoundError(
+        f"{p} holds no generator_best.keras or generator_last.keras: train it first "
+        "(python -m colorgan_utils train --out DIR)")
+
+
+def load_run(run: str | os.PathLike | None) -> tuple[keras.Model, keras.Model | None]:
+    """(generator, discriminator or None) of a run folder or generator file."""
+    gen_path = find_generator(run)
+    generator = load_generator(gen_path)
+    disc_path = gen_path.with_name(gen_path.name.replace("generator", "discriminator", 1))
+    disc = None
+    if run is not None and gen_path.name.startswith("generator") and disc_path.is_file():
+        disc = keras.models.load_model(disc_path)
+    return generator, disc
+
+
+def colorize_records(generator: keras.Model, records: Sequence[ImageRecord | str],
+                     cfg: Config, batch_size: int = 64) -> dict[str, np.ndarray]:
+    """Centre crops of the photos: ``L``, ``ab`` (real), ``fake_ab`` and RGB ``real``, ``gray``,
+    ``fake``, all at the generator's size."""
+    size = generator.input_shape[1]
+    cfg = cfg.replace(image_size=size)
+    out: dict[str, list] = {k: [] for k in ("L", "ab", "fake_ab", "real", "gray", "fake")}
+    for lum, ab in make_dataset(records, cfg, training=False, batch_size=batch_size,
+                                cache=False):
+        fake_ab = generator(lum, training=False)
+        out["L"].append(lum.numpy())
+        out["ab"].append(ab.numpy())
+        out["fake_ab"].append(np.asarray(fake_ab, np.float32))
+        out["real"].append(lab_normalized_to_rgb(lum, ab).numpy())
+        out["gray"].append(lab_normalized_to_rgb(lum, np.zeros_like(ab)).numpy())
+        out["fake"].append(lab_normalized_to_rgb(lum, fake_ab).numpy())
+    return {k: np.concatenate(v) for k, v in out.items()}
+
+
+def critic_report(discriminator: keras.Model, batch: dict[str, np.ndarray]) -> dict[str, Any]:
+    """The GAN's own critic on real and generated colour: accuracy per patch and per image (mean
+    patch logit) at P(real) = 0.5, confusion matrix and ROC/AUC of the image scores."""
+    real = discriminator.predict([batch["L"], batch["ab"]], verbose=0, batch_size=64)
+    fake = discriminator.predict([batch["L"], batch["fake_ab"]], verbose=0, batch_size=64)
+    real_img = metrics.sigmoid(real.mean(axis=(1, 2, 3)))
+    fake_img = metrics.sigmoid(fake.mean(axis=(1, 2, 3)))
+    curve = metrics.roc(real_img, fake_img)
+    return {
+        "per_patch_accuracy": float(((real > 0).mean() + (fake <= 0).mean()) / 2),
+        "per_patch_real_acc": float((real > 0).mean()),
+        "per_patch_fake_acc": float((fake <= 0).mean()),
+        "per_image_accuracy": metrics.accuracy(real_img, fake_img, THRESHOLD),
+        "confusion": metrics.confusion(real_img, fake_img, THRESHOLD).tolist(),
+        "auc": curve["auc"],
+        "roc": {"fpr": curve["fpr"], "tpr": curve["tpr"]},
+        "real_scores": real_img.tolist(),
+        "fake_scores": fake_img.tolist(),
+    }
+
+
+def detector_report(train_batch: dict[str, np.ndarray], test_batch: dict[str, np.ndarray],
+                    epochs: int, seed: int = 0) -> tuple[dict[str, Any], keras.Model]:
+    """Train the independent detector on the train split's real photos and colorizations, and
+    test it on the test split's."""
+    from colorgan_utils.detector import detector_scores, train_detector
+
+    model = train_detector(train_batch["real"], train_batch["fake"], epochs=epochs, seed=seed)
+    real = detector_scores(model, test_batch["real"])
+    fake = detector_scores(model, test_batch["fake"])
+    curve = metrics.roc(real, fake)
+    return {
+        "train_images": int(2 * len(train_batch["real"])),
+        "test_images": int(2 * len(test_batch["real"])),
+        "epochs": epochs,
+        "accuracy": metrics.accuracy(real, fake, THRESHOLD),
+        "confusion": metrics.confusion(real, fake, THRESHOLD).tolist(),
+        "auc": curve["auc"],
+        "roc": {"fpr": curve["fpr"], "tpr": curve["tpr"]},
+    }, model
+
+
+def evaluate_run(generator: keras.Model, discriminator: keras.Model | None,
+                 test_records: Sequence[ImageRecord], cfg: Config,
+                 train_records: Sequence[ImageRecord] | None = None,
+                 detector_epochs: int = 0, run: str | None = None) -> dict[str, Any]:
+    """Every figure of notebook 05 as JSON-ready data (see the README's results table)."""
+    if not test_records:
+        raise ValueError("no photos to evaluate on")
+    batch = colorize_records(generator, test_records, cfg)
+    result: dict[str, Any] = {
+        "run": run,
+        "images": int(len(batch["real"])),
+        "image_size": int(generator.input_shape[1]),
+        "threshold": THRESHOLD,
+        "quality": metrics.quality_table(batch["real"],
+                                         {"model": batch["fake"], "gray_baseline": batch["gray"]}),
+        "l1_ab": {"model": float(np.abs(batch["fake_ab"] - batch["ab"]).mean()),
+                  "gray_baseline": float(np.abs(batch["ab"]).mean())},
+    }
+    if discriminator is not None:
+        result["discriminator"] = critic_report(discriminator, batch)
+    if detector_epochs and train_records:
+        train_batch = colorize_records(generator, train_records, cfg)
+        result["detector"], _ = detector_report(train_batch, batch, detector_epochs, cfg.seed)
+    return result
+
+
+def format_table(result: dict[str, Any]) -> str:
+    """The evaluation as a text table (what the CLI prints)."""
+    q = result["quality"]
+    lines = [f"{result['images']} photos at {result['image_size']} px "
+             f"(threshold P(real) = {result['threshold']})", "",
+             f"{'':<16}{'PSNR dB':>9}{'SSIM':>8}{'CIEDE2000':>11}{'colourful':>11}{'L1 ab':>8}"]
+    for name, label in (("model", "model"), ("gray_baseline", "gray baseline")):
+        r = q[name]
+        lines.append(f"{label:<16}{r['psnr']:>9.2f}{r['ssim']:>8.3f}{r['ciede2000']:>11.2f}"
+                     f"{r['colorfulness']:>11.1f}{result['l1_ab'][name]:>8.4f}")
+    lines.append(f"{'real photos':<16}{'':>9}{'':>8}{'':>11}{q['real']['colorfulness']:>11.1f}")
+    if "discriminator" in result:
+        d = result["discriminator"]
+        lines += ["", f"GAN critic: accuracy per patch {d['per_patch_accuracy']:.1%} (real "
+                  f"{d['per_patch_real_acc']:.1%}, fake {d['per_patch_fake_acc']:.1%}), per "
+                  f"image {d['per_image_accuracy']:.1%}, AUC {d['auc']:.3f}"]
+    if "detector" in result:
+        d = result["detector"]
+        lines += [f"Independent detector ({d['train_images']} training images, {d['epochs']} "
+                  f"epochs): accuracy {d['accuracy']:.1%}, AUC {d['auc']:.3f}, confusion "
+                  f"{d['confusion']} (rows: real, fake; columns: called real, called fake)"]
+    return "\n".join(lines)
+
+
+def save_json(result: dict[str, Any], path: str | os.PathLike) -> Path:
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(result, indent=2))
+    return path

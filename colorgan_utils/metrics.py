@@ -1,0 +1,105 @@
+"""Quality and real-vs-fake metrics, from scikit-image and Keras where they exist.
+
+Taught in notebook 05 (``05_real_vs_fake_evaluation.ipynb``). Images are float RGB in [0, 1]
+(``data_range=1``); batches are ``[N, H, W, 3]``.
+"""
+
+from __future__ import annotations
+
+from typing import Sequence
+
+import numpy as np
+from skimage.color import deltaE_ciede2000, rgb2lab
+from skimage.metrics import peak_signal_noise_ratio, structural_similarity
+
+
+def psnr(reference: np.ndarray, test: np.ndarray) -> float:
+    """Mean PSNR in dB over a batch (``data_range=1``); identical images give ``inf``."""
+    values = [peak_signal_noise_ratio(r, t, data_range=1.0)
+              for r, t in zip(np.asarray(reference, np.float64), np.asarray(test, np.float64))]
+    return float(np.mean(values))
+
+
+def ssim(reference: np.ndarray, test: np.ndarray) -> float:
+    """Mean SSIM over a batch (colour, ``channel_axis=-1``, ``data_range=1``, 7x7 window)."""
+    values = [structural_similarity(r, t, data_range=1.0, channel_axis=-1)
+              for r, t in zip(np.asarray(reference, np.float64), np.asarray(test, np.float64))]
+    return float(np.mean(values))
+
+
+def ciede2000(reference: np.ndarray, test: np.ndarray) -> float:
+    """Mean CIEDE2000 colour difference (about 1 = just noticeable, > 10 = clearly different)."""
+    return float(np.mean(deltaE_ciede2000(rgb2lab(np.asarray(reference, np.float64)),
+                                          rgb2lab(np.asarray(test, np.float64)))))
+
+
+def colorfulness(images: np.ndarray) -> float:
+    """Mean colourfulness M (Hasler & Suesstrunk 2003) on the 0-255 scale; 0 for gray images.
+
+    ``rg = R - G``, ``yb = (R + G) / 2 - B``, ``M = sqrt(sd_rg^2 + sd_yb^2) + 0.3 *
+    sqrt(mean_rg^2 + mean_yb^2)``, per image, averaged.
+    """
+    x = np.asarray(images, np.float64) * 255.0
+    if x.ndim == 3:
+        x = x[None]
+    r, g, b = x[..., 0], x[..., 1], x[..., 2]
+    rg, yb = r - g, 0.5 * (r + g) - b
+    axes = (1, 2)
+    sd = np.sqrt(rg.std(axis=axes) ** 2 + yb.std(axis=axes) ** 2)
+    mu = np.sqrt(rg.mean(axis=axes) ** 2 + yb.mean(axis=axes) ** 2)
+    return float(np.mean(sd + 0.3 * mu))
+
+
+def quality_table(real: np.ndarray, outputs: dict[str, np.ndarray]) -> dict[str, dict]:
+    """PSNR, SSIM, CIEDE2000 and colourfulness of each output batch against ``real``, plus the
+    real photos' own colourfulness (under ``"real"``)."""
+    table = {name: {"psnr": psnr(real, out), "ssim": ssim(real, out),
+                    "ciede2000": ciede2000(real, out), "colorfulness": colorfulness(out)}
+             for name, out in outputs.items()}
+    table["real"] = {"colorfulness": colorfulness(real)}
+    return table
+
+
+# ------------------------------------------------------------------ real vs fake
+
+
+def sigmoid(x: np.ndarray) -> np.ndarray:
+    return 1.0 / (1.0 + np.exp(-np.asarray(x, np.float64)))
+
+
+def confusion(real_scores: Sequence[float], fake_scores: Sequence[float],
+              threshold: float = 0.5) -> np.ndarray:
+    """2x2 counts, rows = truth (real, fake), columns = verdict (real, fake), for probability
+    scores where ``score > threshold`` means "real"."""
+    r = np.asarray(real_scores) > threshold
+    f = np.asarray(fake_scores) > threshold
+    return np.array([[int(r.sum()), int((~r).sum())], [int(f.sum()), int((~f).sum())]])
+
+
+def accuracy(real_scores: Sequence[float], fake_scores: Sequence[float],
+             threshold: float = 0.5) -> float:
+    """Fraction of right verdicts over real and fake together, at ``threshold``."""
+    cm = confusion(real_scores, fake_scores, threshold)
+    return float((cm[0, 0] + cm[1, 1]) / max(cm.sum(), 1))
+
+
+def roc(real_scores: Sequence[float], fake_scores: Sequence[float]) -> dict[str, object]:
+    """ROC curve and AUC ("real" is the positive class) from ``keras.metrics.AUC``, evaluated at
+    every distinct score, so the curve is exact. Scores must be probabilities in [0, 1]."""
+    import keras
+
+    y_true = np.concatenate([np.ones(len(real_scores)), np.zeros(len(fake_scores))])
+    y_pred = np.clip(np.concatenate([real_scores, fake_scores]).astype(np.float64), 0, 1)
+    cuts = np.unique(y_pred)
+    cuts = np.unique(np.concatenate([(cuts[:-1] + cuts[1:]) / 2, [0.0, 1.0]]))[1:-1]
+    thresholds = cuts.tolist() if len(cuts) else [0.5]
+    metric = keras.metrics.AUC(thresholds=thresholds, curve="ROC", summation_method="interpolation")
+    metric.update_state(y_true, y_pred)
+    tp = np.asarray(metric.true_positives)
+    fp = np.asarray(metric.false_positives)
+    fn = np.asarray(metric.false_negatives)
+    tn = np.asarray(metric.true_negatives)
+    tpr = tp / np.maximum(tp + fn, 1)
+    fpr = fp / np.maximum(fp + tn, 1)
+    return {"auc": float(metric.result()), "fpr": fpr.tolist(), "tpr": tpr.tolist(),
+            "thresholds": [float(t) for t in np.asarray(metric.thresholds)]}

@@ -1,0 +1,152 @@
+"""The interactive parts of notebook 05: the comparison slider, the "real or colorized?" quiz
+and the photo upload. Each widget is a thin shell over plain functions and state that tests
+drive without a browser.
+"""
+
+from __future__ import annotations
+
+import io
+import random
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from colorgan_utils.viz import wipe
+
+PAIRS = {
+    "colorized | gray": ("colorized", "gray"),
+    "colorized | original": ("colorized", "original"),
+    "original | gray": ("original", "gray"),
+}
+
+
+def to_png(image: np.ndarray, scale: int = 1) -> bytes:
+    """An RGB (or gray) float image in [0, 1] as PNG bytes, enlarged ``scale`` times."""
+    from PIL import Image
+
+    x = np.asarray(image, np.float32)
+    if x.ndim == 3 and x.shape[-1] == 1:
+        x = x[..., 0]
+    im = Image.fromarray(np.round(np.clip(x, 0, 1) * 255).astype(np.uint8))
+    if scale > 1:
+        im = im.resize((im.width * scale, im.height * scale), Image.NEAREST)
+    buf = io.BytesIO()
+    im.save(buf, format="PNG")
+    return buf.getvalue()
+
+
+def comparison_frame(images: dict[str, np.ndarray], index: int, pair: str,
+                     position: float) -> np.ndarray:
+    """What the slider shows: image ``index``, left version of ``pair`` up to ``position``."""
+    left, right = PAIRS[pair]
+    return wipe(images[left][index], images[right][index], position)
+
+
+def comparison_slider(originals: np.ndarray, grays: np.ndarray, colorized: np.ndarray,
+                      scale: int = 4) -> Any:
+    """An ipywidgets slider: choose the photo, the pair, and wipe across the picture."""
+    import ipywidgets as w
+
+    images = {"original": originals, "gray": grays, "colorized": colorized}
+    pick = w.IntSlider(0, 0, len(originals) - 1, description="photo")
+    pair = w.Dropdown(options=list(PAIRS), value="colorized | gray", description="compare")
+    pos = w.FloatSlider(0.5, min=0.0, max=1.0, step=0.01, description="wipe",
+                        continuous_update=True)
+    view = w.Image(format="png")
+
+    def redraw(_: Any = None) -> None:
+        view.value = to_png(comparison_frame(images, pick.value, pair.value, pos.value), scale)
+
+    for control in (pick, pair, pos):
+        control.observe(redraw, names="value")
+    redraw()
+    box = w.VBox([w.HBox([pick, pair]), pos, view])
+    box.controls = {"photo": pick, "pair": pair, "wipe": pos, "view": view}
+    return box
+
+
+@dataclass
+class QuizState:
+    """A two-alternative forced-choice study, as in pix2pix and Zhang et al.: each trial shows a
+    real and a colorized photo in random order; the player picks the real one. The fooling
+    rate is the share of trials in which the colorized photo was picked."""
+
+    n_trials: int
+    seed: int = 0
+    answers: list[bool] = field(default_factory=list)  # True = fooled
+
+    def __post_init__(self) -> None:
+        rng = random.Random(self.seed)
+        self.order = rng.sample(range(self.n_trials), self.n_trials)
+        self.real_on_left = [rng.random() < 0.5 for _ in range(self.n_trials)]
+
+    @property
+    def done(self) -> bool:
+        return len(self.answers) >= self.n_trials
+
+    def current(self) -> tuple[int, bool]:
+        """(photo index, real shown on the left) of the trial being asked."""
+        i = len(self.answers)
+        return self.order[i], self.real_on_left[i]
+
+    def answer(self, picked_left: bool) -> bool:
+        """Record a choice; returns True if it was right (the real photo was picked)."""
+        if self.done:
+            raise RuntimeError("the quiz is over")
+        _, real_left = self.current()
+        right = picked_left == real_left
+        self.answers.append(not right)
+        return right
+
+    @property
+    def fooling_rate(self) -> float:
+        return float(np.mean(self.answers)) if self.answers else float("nan")
+
+
+def quiz(real: np.ndarray, colorized: np.ndarray, n_trials: int | None = None, seed: int = 0,
+         scale: int = 3) -> Any:
+    """The "real or colorized?" quiz widget: two photos, click the real one."""
+    import ipywidgets as w
+
+    state = QuizState(n_trials or len(real), seed)
+    left, right = w.Image(format="png"), w.Image(format="png")
+    b_left = w.Button(description="left is real")
+    b_right = w.Button(description="right is real")
+    status = w.HTML()
+
+    def show() -> None:
+        if state.done:
+            status.value = (f"<b>Done.</b> You were fooled in {state.fooling_rate:.0%} of "
+                            f"{state.n_trials} trials (pix2pix: 22.5%, Zhang et al.: 32%; "
+                            "50% = indistinguishable).")
+            b_left.disabled = b_right.disabled = True
+            return
+        i, real_left = state.current()
+        a, b = (real[i], colorized[i]) if real_left else (colorized[i], real[i])
+        left.value, right.value = to_png(a, scale), to_png(b, scale)
+        status.value = f"trial {len(state.answers) + 1} of {state.n_trials}: which is real?"
+
+    def click(picked_left: bool) -> None:
+        state.answer(picked_left)
+        show()
+
+    b_left.on_click(lambda _: click(True))
+    b_right.on_click(lambda _: click(False))
+    show()
+    box = w.VBox([w.HBox([left, right]), w.HBox([b_left, b_right]), status])
+    box.state = state
+    return box
+
+
+def upload_widget() -> Any:
+    """``ipywidgets.FileUpload`` for photos (outside Colab; on Colab use ``files.upload()``)."""
+    import ipywidgets as w
+
+    return w.FileUpload(accept="image/*", multiple=True, description="Upload photos")
+
+
+def uploaded_files(upload: Any) -> list[tuple[str, bytes]]:
+    """(name, bytes) of what a FileUpload widget holds (ipywidgets 8)."""
+    return [(item["name"], bytes(item["content"])) for item in upload.value]
+

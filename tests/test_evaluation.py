@@ -1,0 +1,210 @@
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+from skimage import color as skcolor
+
+from colorgan_utils.colorize import colorize_files, read_photo
+from colorgan_utils.config import get_config
+from colorgan_utils.data import load_splits
+from colorgan_utils.detector import build_detector, grad_cam
+from colorgan_utils.evaluation import evaluate_run, find_generator, format_table, load_run
+from colorgan_utils.models import build_discriminator, build_generator
+from colorgan_utils.training import train
+from colorgan_utils.viz import wipe
+from colorgan_utils.widgets import QuizState, comparison_frame, comparison_slider, quiz
+
+ROOT = Path(__file__).resolve().parents[1]
+CFG = get_config("smoke", environ={})
+
+
+@pytest.fixture(scope="module")
+def splits(data_dir):
+    return load_splits(CFG, data_dir)[1]
+
+
+@pytest.fixture(scope="module")
+def run_dir(tmp_path_factory, splits):
+    run = tmp_path_factory.mktemp("runs") / "smoke"
+    train(CFG, run, splits=splits, epochs=1, verbose=0)
+    return run
+
+
+# ------------------------------------------------------------------ evaluation JSON
+
+
+def test_evaluation_keys_and_ranges(run_dir, splits):
+    generator, disc = load_run(run_dir)
+    assert disc is not None
+    res = evaluate_run(generator, disc, splits["test"], CFG, splits["train"], detector_epochs=1)
+    assert res["images"] == len(splits["test"]) and res["image_size"] == 32
+    q = res["quality"]
+    for name in ("model", "gray_baseline"):
+        assert 0 < q[name]["psnr"] < 100 and -1 <= q[name]["ssim"] <= 1
+        assert q[name]["ciede2000"] >= 0 and q[name]["colorfulness"] >= 0
+    assert q["gray_baseline"]["colorfulness"] < 0.05  # ab = 0: no colour (float rounding)
+    assert q["real"]["colorfulness"] > 1
+    assert res["l1_ab"]["gray_baseline"] > 0
+    for block in ("discriminator", "detector"):
+        d = res[block]
+        assert 0 <= d["auc"] <= 1
+        assert sum(map(sum, d["confusion"])) == 2 * res["images"]
+    assert 0 <= res["discriminator"]["per_patch_accuracy"] <= 1
+    assert 0 <= res["discriminator"]["per_image_accuracy"] <= 1
+    assert 0 <= res["detector"]["accuracy"] <= 1
+    json.dumps(res)  # JSON-ready
+    assert "gray baseline" in format_table(res)
+
+
+def test_cli_evaluate_writes_json(run_dir, data_dir, tmp_path):
+    out = tmp_path / "metrics.json"
+    res = subprocess.run([sys.executable, "-m", "colorgan_utils", "evaluate", "--run",
+                          str(run_dir), "--data", str(data_dir), "--out", str(out),
+                          "--detector-epochs", "1"], capture_output=True, text=True, cwd=ROOT,
+                         env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"})
+    assert res.returncode == 0, res.stderr[-2000:]
+    data = json.loads(out.read_text())
+    assert {"images", "quality", "l1_ab", "discriminator", "detector", "threshold"} <= set(data)
+    assert "PSNR" in res.stdout
+
+
+def test_missing_run_is_named(tmp_path):
+    with pytest.raises(FileNotFoundError, match=str(tmp_path)):
+        find_generator(tmp_path)
+
+
+# ------------------------------------------------------------------ slider
+
+
+def test_wipe_positions():
+    a = np.zeros((4, 10, 3), np.float32)
+    b = np.ones((4, 10, 3), np.float32)
+    np.testing.assert_array_equal(wipe(a, b, 0.0), b)
+    np.testing.assert_array_equal(wipe(a, b, 1.0), a)
+    half = wipe(a, b, 0.5)
+    np.testing.assert_array_equal(half[:, :5], a[:, :5])
+    np.testing.assert_array_equal(half[:, 5:], b[:, 5:])
+    gray = np.full((4, 10, 1), 0.5, np.float32)
+    assert wipe(gray, b, 1.0).shape == (4, 10, 3)
+    with pytest.raises(ValueError, match="one size"):
+        wipe(a, np.ones((4, 9, 3)), 0.5)
+
+
+def test_slider_widget_redraws_without_a_browser():
+    rng = np.random.default_rng(0)
+    orig, colz = rng.random((3, 8, 8, 3)), rng.random((3, 8, 8, 3))
+    gray = rng.random((3, 8, 8, 1))
+    frame = comparison_frame({"original": orig, "gray": gray, "colorized": colz}, 1,
+                             "colorized | original", 1.0)
+    np.testing.assert_allclose(frame, colz[1], atol=1e-6)
+    box = comparison_slider(orig, gray, colz, scale=1)
+    first = box.controls["view"].value
+    box.controls["wipe"].value = 0.0
+    assert box.controls["view"].value != first
+    box.controls["photo"].value = 2
+    assert box.controls["view"].value[:4] == b"\x89PNG"
+
+
+# ------------------------------------------------------------------ quiz
+
+
+def test_quiz_fooling_rate():
+    state = QuizState(10, seed=1)
+    for _ in range(10):
+        _, real_left = state.current()
+        state.answer(picked_left=not real_left)  # always picks the colorized one
+    assert state.done and state.fooling_rate == 1.0
+    with pytest.raises(RuntimeError):
+        state.answer(True)
+    s2 = QuizState(4, seed=2)
+    for k in range(4):
+        _, real_left = s2.current()
+        s2.answer(picked_left=real_left if k % 2 else not real_left)
+    assert s2.fooling_rate == 0.5
+
+
+def test_quiz_widget_clicks():
+    real, fake = np.zeros((2, 4, 4, 3)), np.ones((2, 4, 4, 3))
+    box = quiz(real, fake, scale=1)
+    buttons = box.children[1].children
+    buttons[0].click()
+    buttons[1].click()
+    assert box.state.done and "fooled" in box.children[2].value
+
+
+# ------------------------------------------------------------------ detector maps
+
+
+def test_grad_cam_shape_and_range():
+    model = build_detector(32, width=4)
+    maps = grad_cam(model, np.random.default_rng(0).random((3, 32, 32, 3)))
+    assert maps.shape == (3, 32, 32)
+    assert maps.min() >= 0 and maps.max() <= 1 + 1e-6
+
+
+# ------------------------------------------------------------------ colorize your photos
+
+
+@pytest.fixture(scope="module")
+def generator():
+    return build_generator(32, width=8)
+
+
+MODES = {
+    "gray.png": lambda im: im.convert("L"),
+    "rgb.jpg": lambda im: im,
+    "rgba.png": lambda im: im.convert("RGBA"),
+    "cmyk.jpg": lambda im: im.convert("CMYK"),
+    "palette.png": lambda im: im.convert("P"),
+    "gray16.png": lambda im: Image.fromarray(
+        (np.asarray(im.convert("L"), np.uint16) * 257).astype(np.uint16)),
+}
+
+
+def test_colorize_keeps_size_and_lightness_and_skips_bad_files(tmp_path, real_photo, generator):
+    src = tmp_path / "in"
+    src.mkdir()
+    sizes = [(37, 29), (101, 64), (64, 101), (50, 51), (33, 90), (77, 41)]
+    for (name, make), size in zip(MODES.items(), sizes):
+        make(real_photo.resize(size)).save(src / name)
+    (src / "broken.jpg").write_text("not a photo")
+    report = colorize_files(generator, [src, tmp_path / "missing.jpg"], tmp_path / "out",
+                            verbose=False)
+    assert {Path(p).name for p, _ in report.skipped} == {"broken.jpg", "missing.jpg"}
+    assert len(report.written) == len(MODES)
+    for (name, _), size in zip(MODES.items(), sizes):
+        out = tmp_path / "out" / f"{Path(name).stem}.png"
+        with Image.open(out) as im:
+            assert im.size == size and im.mode == "RGB"
+            got = np.asarray(im, np.float64) / 255.0
+        want = skcolor.rgb2lab(read_photo(src / name))[..., 0]
+        assert np.abs(skcolor.rgb2lab(got)[..., 0] - want).max() < 1.0, name
+
+
+def test_colorize_treats_colour_as_black_and_white(tmp_path, real_photo, generator):
+    real_photo.save(tmp_path / "c.png")
+    lum = skcolor.rgb2lab(np.asarray(real_photo) / 255.0)[..., :1]  # its own black-and-white
+    gray = skcolor.lab2rgb(np.concatenate([lum, np.zeros_like(lum), np.zeros_like(lum)], -1))
+    Image.fromarray(np.round(gray * 255).astype(np.uint8)).save(tmp_path / "g.png")
+    colorize_files(generator, [tmp_path / "c.png", tmp_path / "g.png"], tmp_path / "o",
+                   verbose=False)
+    a = np.asarray(Image.open(tmp_path / "o" / "c.png"), np.int16)
+    b = np.asarray(Image.open(tmp_path / "o" / "g.png"), np.int16)
+    assert np.abs(a - b).max() <= 4  # same lightness in, same colours out (8-bit rounding)
+
+
+def test_cli_colorize(tmp_path, run_dir, real_photo):
+    real_photo.save(tmp_path / "dog.jpg")
+    (tmp_path / "bad.jpg").write_text("x")
+    res = subprocess.run([sys.executable, "-m", "colorgan_utils", "colorize", "--run",
+                          str(run_dir), str(tmp_path / "dog.jpg"), str(tmp_path / "bad.jpg"),
+                          "--out", str(tmp_path / "out")], capture_output=True, text=True,
+                         cwd=ROOT, env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"})
+    assert res.returncode == 0, res.stderr[-2000:]
+    assert (tmp_path / "out" / "dog.png").is_file()
+    assert "skipped" in res.stdout and "bad.jpg" in res.stdout
