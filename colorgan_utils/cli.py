@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from pathlib import Path
 from typing import Sequence
 
 from colorgan_utils.callbacks import TrainingError
@@ -51,14 +52,18 @@ def _train(args: argparse.Namespace) -> int:
 
 def _evaluate(args: argparse.Namespace) -> int:
     from colorgan_utils.data import load_splits
-    from colorgan_utils.evaluation import evaluate_run, format_table, load_run, save_json
+    from colorgan_utils.evaluation import (
+        evaluate_run, format_table, load_run, run_config, save_json,
+    )
 
     generator, discriminator = load_run(args.run)
-    cfg = get_config(args.preset, image_size=generator.input_shape[1])
+    run_dir = args.run if Path(args.run).is_dir() else Path(args.run).parent
+    cfg = run_config(run_dir, get_config(args.preset))  # split exactly as the run's training
+    cfg = cfg.replace(image_size=generator.input_shape[1])
     data = args.data or cfg.data_dir
     if not data:
         raise ValueError("no --data and no COLORGAN_DATA_DIR: say which photos to evaluate on")
-    _, splits = load_splits(cfg.replace(min_side=1), data)
+    _, splits = load_splits(cfg, data)
     records = splits[args.split] if args.split != "all" else sum(splits.values(), [])
     if not records:
         raise ValueError(f"{data}: the {args.split} split is empty; try --split all")

@@ -16,7 +16,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Mapping
 
 _TRUE = {"1", "true", "yes", "on"}
@@ -52,7 +52,6 @@ class Config:
     steps_per_epoch: int | None = None
     mixed_precision: bool = False
     jit_compile: bool = False
-    extra: Mapping[str, Any] = field(default_factory=dict)
 
     @property
     def load_size(self) -> int:
@@ -70,9 +69,7 @@ class Config:
 
     def to_dict(self) -> dict[str, Any]:
         """All settings as a JSON-ready dict (saved next to every run)."""
-        d = dataclasses.asdict(self)
-        d["extra"] = dict(self.extra)
-        return d
+        return dataclasses.asdict(self)
 
     def to_json(self) -> str:
         return json.dumps(self.to_dict(), indent=2, sort_keys=True)

@@ -52,6 +52,18 @@ def load_run(run: str | os.PathLike | None) -> tuple[keras.Model, keras.Model | 
     return generator, disc
 
 
+def run_config(run: str | os.PathLike | None, default: Config) -> Config:
+    """The settings a run was trained with (its ``config.json``), so that evaluation splits the
+    data exactly as training did; ``default`` when there is no such file. The data folder and
+    the preset name stay those of ``default``."""
+    if run is None or not (Path(run) / "config.json").is_file():
+        return default
+    saved = json.loads((Path(run) / "config.json").read_text())
+    known = {k: v for k, v in saved.items() if k in Config.__dataclass_fields__}
+    known.update(data_dir=default.data_dir, preset=default.preset)
+    return Config(**known)
+
+
 def colorize_records(generator: keras.Model, records: Sequence[ImageRecord | str],
                      cfg: Config, batch_size: int = 64) -> dict[str, np.ndarray]:
     """Centre crops of the photos: ``L``, ``ab`` (real), ``fake_ab`` and RGB ``real``, ``gray``,

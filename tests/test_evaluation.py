@@ -208,3 +208,12 @@ def test_cli_colorize(tmp_path, run_dir, real_photo):
     assert res.returncode == 0, res.stderr[-2000:]
     assert (tmp_path / "out" / "dog.png").is_file()
     assert "skipped" in res.stdout and "bad.jpg" in res.stdout
+
+
+def test_evaluation_splits_like_the_run_trained(run_dir):
+    from colorgan_utils.evaluation import run_config
+
+    cfg = run_config(run_dir, get_config("cpu", environ={"COLORGAN_DATA_DIR": "/d"}))
+    assert cfg.image_size == 32 and cfg.max_images == CFG.max_images
+    assert cfg.min_image_side == CFG.min_image_side and cfg.data_dir == "/d"
+    assert run_config(None, CFG) is CFG
