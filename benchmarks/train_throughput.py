@@ -88,8 +88,8 @@ def best(fn, repeats: int) -> float:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--sizes", type=int, nargs="+", default=[64, 128])
-    ap.add_argument("--batch-size", type=int, default=16)
-    ap.add_argument("--steps", type=int, default=8, help="timed steps per measurement")
+    ap.add_argument("--batch-size", type=int, default=32, help="the cpu preset's batch")
+    ap.add_argument("--steps", type=int, default=6, help="timed steps per measurement")
     ap.add_argument("--repeats", type=int, default=2, help="best of this many measurements")
     ap.add_argument("--gpu-precision", action="store_true",
                     help="also time mixed precision + XLA vs float32 (GPU only)")

@@ -61,12 +61,15 @@ def work_dir(create: bool = True) -> Path:
     return path
 
 
-def data_cache_dir(create: bool = True) -> Path:
-    """Where downloaded archives are kept (on Drive when mounted, so they survive resets)."""
-    path = work_dir(create) / "downloads"
+def _ensure(path: Path, create: bool) -> Path:
     if create:
         path.mkdir(parents=True, exist_ok=True)
     return path
+
+
+def data_cache_dir(create: bool = True) -> Path:
+    """Where downloaded archives are kept (on Drive when mounted, so they survive resets)."""
+    return _ensure(work_dir(create) / "downloads", create)
 
 
 def local_data_dir(create: bool = True) -> Path:
@@ -81,17 +84,12 @@ def local_data_dir(create: bool = True) -> Path:
         path = Path("/content/colorgan_data")
     else:
         path = work_dir(create) / "data"
-    if create:
-        path.mkdir(parents=True, exist_ok=True)
-    return path
+    return _ensure(path, create)
 
 
 def runs_dir(create: bool = True) -> Path:
     """Where training runs live (one sub-folder each)."""
-    path = work_dir(create) / "runs"
-    if create:
-        path.mkdir(parents=True, exist_ok=True)
-    return path
+    return _ensure(work_dir(create) / "runs", create)
 
 
 def gpu_info() -> list[dict[str, Any]]:

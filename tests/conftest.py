@@ -36,3 +36,12 @@ def real_arrays(photo_paths: list[Path]) -> list[np.ndarray]:
         with Image.open(p) as im:
             out.append(np.asarray(im.convert("RGB"), dtype=np.float64) / 255.0)
     return out
+
+
+@pytest.fixture(scope="session")
+def splits(data_dir: Path) -> dict:
+    """The smoke preset's train/val/test split of the test data."""
+    from colorgan_utils.config import get_config
+    from colorgan_utils.data import load_splits
+
+    return load_splits(get_config("smoke", environ={}), data_dir)[1]

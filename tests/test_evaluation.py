@@ -11,21 +11,15 @@ from skimage import color as skcolor
 
 from colorgan_utils.colorize import colorize_files, read_photo
 from colorgan_utils.config import get_config
-from colorgan_utils.data import load_splits
 from colorgan_utils.detector import build_detector, grad_cam
 from colorgan_utils.evaluation import evaluate_run, find_generator, format_table, load_run
-from colorgan_utils.models import build_discriminator, build_generator
+from colorgan_utils.models import build_generator
 from colorgan_utils.training import train
 from colorgan_utils.viz import wipe
 from colorgan_utils.widgets import QuizState, comparison_frame, comparison_slider, quiz
 
 ROOT = Path(__file__).resolve().parents[1]
 CFG = get_config("smoke", environ={})
-
-
-@pytest.fixture(scope="module")
-def splits(data_dir):
-    return load_splits(CFG, data_dir)[1]
 
 
 @pytest.fixture(scope="module")

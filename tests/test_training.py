@@ -11,17 +11,12 @@ import pytest
 
 from colorgan_utils.callbacks import HistoryCSV, TrainingError
 from colorgan_utils.config import get_config
-from colorgan_utils.data import load_splits, steps_for
+from colorgan_utils.data import steps_for
 from colorgan_utils.models import load_compact, load_generator, save_compact
 from colorgan_utils.training import train
 
 ROOT = Path(__file__).resolve().parents[1]
 CFG = get_config("smoke", environ={})
-
-
-@pytest.fixture(scope="module")
-def splits(data_dir):
-    return load_splits(CFG, data_dir)[1]
 
 
 @pytest.fixture(scope="module")
