@@ -13,6 +13,7 @@ from colorgan_utils.colorize import colorize_files, read_photo
 from colorgan_utils.config import get_config
 from colorgan_utils.detector import build_detector, grad_cam
 from colorgan_utils.evaluation import evaluate_run, find_generator, format_table, load_run
+from colorgan_utils.metrics import colorfulness
 from colorgan_utils.models import build_generator
 from colorgan_utils.training import train
 from colorgan_utils.viz import wipe
@@ -211,3 +212,19 @@ def test_evaluation_splits_like_the_run_trained(run_dir):
     assert cfg.image_size == 32 and cfg.max_images == CFG.max_images
     assert cfg.min_image_side == CFG.min_image_side and cfg.data_dir == "/d"
     assert run_config(None, CFG) is CFG
+
+
+def test_shipped_pretrained_generator_colorizes(real_photo, tmp_path):
+    from colorgan_utils.evaluation import PRETRAINED
+    from colorgan_utils.models import load_generator
+
+    path = find_generator(None)
+    assert path == PRETRAINED and path.stat().st_size <= 10 * 1024 * 1024
+    g = load_generator(path)
+    assert g.input_shape == (None, 64, 64, 1)
+    real_photo.save(tmp_path / "dog.jpg")
+    report = colorize_files(g, [tmp_path / "dog.jpg"], tmp_path / "out", verbose=False)
+    with Image.open(report.written[0][1]) as im:
+        out = np.asarray(im, np.float64) / 255.0
+    assert out.shape[:2] == real_photo.size[::-1]
+    assert colorfulness(out) > 1.0  # a trained generator adds colour
