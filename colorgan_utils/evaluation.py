@@ -105,12 +105,14 @@ def critic_report(discriminator: keras.Model, batch: dict[str, np.ndarray]) -> d
 
 
 def detector_report(train_batch: dict[str, np.ndarray], test_batch: dict[str, np.ndarray],
-                    epochs: int, seed: int = 0) -> tuple[dict[str, Any], keras.Model]:
+                    epochs: int, seed: int = 0,
+                    verbose: int = 0) -> tuple[dict[str, Any], keras.Model]:
     """Train the independent detector on the train split's real photos and colorizations, and
     test it on the test split's."""
     from colorgan_utils.detector import detector_scores, train_detector
 
-    model = train_detector(train_batch["real"], train_batch["fake"], epochs=epochs, seed=seed)
+    model = train_detector(train_batch["real"], train_batch["fake"], epochs=epochs, seed=seed,
+                           verbose=verbose)
     real = detector_scores(model, test_batch["real"])
     fake = detector_scores(model, test_batch["fake"])
     curve = metrics.roc(real, fake)
@@ -128,7 +130,8 @@ def detector_report(train_batch: dict[str, np.ndarray], test_batch: dict[str, np
 def evaluate_run(generator: keras.Model, discriminator: keras.Model | None,
                  test_records: Sequence[ImageRecord], cfg: Config,
                  train_records: Sequence[ImageRecord] | None = None,
-                 detector_epochs: int = 0, run: str | None = None) -> dict[str, Any]:
+                 detector_epochs: int = 0, run: str | None = None,
+                 verbose: int = 0) -> dict[str, Any]:
     """Every figure of notebook 05 as JSON-ready data (see the README's results table)."""
     if not test_records:
         raise ValueError("no photos to evaluate on")
@@ -147,7 +150,8 @@ def evaluate_run(generator: keras.Model, discriminator: keras.Model | None,
         result["discriminator"] = critic_report(discriminator, batch)
     if detector_epochs and train_records:
         train_batch = colorize_records(generator, train_records, cfg)
-        result["detector"], _ = detector_report(train_batch, batch, detector_epochs, cfg.seed)
+        result["detector"], _ = detector_report(train_batch, batch, detector_epochs, cfg.seed,
+                                                verbose)
     return result
 
 

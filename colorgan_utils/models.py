@@ -41,7 +41,7 @@ def build_generator(image_size: int = 64, width: int = 32, max_mult: int = 4,
     conv + BatchNorm + dropout (the ``dropout_blocks`` innermost) + ReLU, each concatenated with
     the encoder's feature map of the same size (the skip). pix2pix itself is ``width=64,
     max_mult=8`` (29 M parameters at 64 px); our default (32, 4) has 2.6 M, a fifth of the
-    FLOPs, and trains about 6x faster on a 2-core CPU (notebook 02, benchmarks/).
+    FLOPs, and trains about 5x faster on a 2-core CPU (notebook 02, benchmarks/).
     """
     depth = unet_depth(image_size)
     filters = [width * min(2**i, max_mult) for i in range(depth)]

@@ -43,6 +43,7 @@ class RunResult:
     history: list[dict[str, Any]] = field(default_factory=list)
     epochs: int = 0
     already_finished: bool = False
+    gan: Any = None  # the trained ColorGAN (None when nothing was trained)
 
     @property
     def epochs_done(self) -> int:
@@ -165,9 +166,7 @@ def train(cfg: Config, run_dir: str | os.PathLike, data_dir: str | os.PathLike |
     (run_dir / "state.json").write_text(json.dumps(state))
     if gan.diverged:
         raise TrainingError(gan.diverged)
-    result = RunResult(run_dir, history, epochs)
-    result.gan = gan  # type: ignore[attr-defined]
-    return result
+    return RunResult(run_dir, history, epochs, gan=gan)
 
 
 def gray_baseline_l1(ds: tf.data.Dataset) -> float:
