@@ -47,7 +47,7 @@ class StopOnNonFinite(keras.callbacks.Callback):
     """Stop as soon as a loss is NaN or infinite; remember a message that names the epoch and the
     last good checkpoint (``model.diverged``). Put it first in the callback list."""
 
-    KEYS = ("d_loss", "g_adv_loss", "g_l1")
+    KEYS = ("d_loss", "g_adv_loss", "g_l1", "g_ce")
 
     def __init__(self, run_dir: str | os.PathLike) -> None:
         super().__init__()
@@ -83,6 +83,24 @@ class StopOnNonFinite(keras.callbacks.Callback):
 
     def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
         self._check(logs, "end of epoch")
+
+
+class TimeBudget(keras.callbacks.Callback):
+    """Stop after the first epoch that ends past ``minutes`` of wall time (this process):
+    equal-time comparisons, and Colab sessions with a known end. Run again to continue."""
+
+    def __init__(self, minutes: float) -> None:
+        super().__init__()
+        self.seconds = 60.0 * float(minutes)
+
+    def on_train_begin(self, logs: dict | None = None) -> None:
+        self.t0 = time.perf_counter()
+
+    def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
+        if time.perf_counter() - self.t0 >= self.seconds:
+            print(f"time budget of {self.seconds / 60:.1f} min reached after epoch {epoch + 1}; "
+                  "run the same command again to continue")
+            self.model.stop_training = True
 
 
 class ResumableBackup(keras.callbacks.BackupAndRestore):

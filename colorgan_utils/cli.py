@@ -34,7 +34,8 @@ def _train(args: argparse.Namespace) -> int:
     from colorgan_utils.data import download_stanford_dogs
     from colorgan_utils.training import train
 
-    cfg = get_config(args.preset, image_size=args.image_size, batch_size=args.batch_size)
+    cfg = get_config(args.preset, image_size=args.image_size, batch_size=args.batch_size,
+                     objective=args.objective, max_minutes=args.max_minutes)
     data = args.data or cfg.data_dir
     if not data:
         print("No --data and no COLORGAN_DATA_DIR: using the official Stanford Dogs download "
@@ -59,7 +60,9 @@ def _evaluate(args: argparse.Namespace) -> int:
     generator, discriminator = load_run(args.run)
     run_dir = args.run if Path(args.run).is_dir() else Path(args.run).parent
     cfg = run_config(run_dir, get_config(args.preset))  # split exactly as the run's training
-    cfg = cfg.replace(image_size=generator.input_shape[1])
+    from colorgan_utils.models import training_size
+
+    cfg = cfg.replace(image_size=training_size(generator))
     data = args.data or cfg.data_dir
     if not data:
         raise ValueError("no --data and no COLORGAN_DATA_DIR: say which photos to evaluate on")
@@ -115,6 +118,11 @@ def build_parser() -> argparse.ArgumentParser:
     tr.add_argument("--epochs", type=int, default=None)
     tr.add_argument("--image-size", type=int, default=None)
     tr.add_argument("--batch-size", type=int, default=None)
+    tr.add_argument("--objective", choices=["l1", "classify"], default=None,
+                    help="colour loss: l1 regression, or classify over ab bins (default: "
+                         "the preset's)")
+    tr.add_argument("--max-minutes", type=float, default=None,
+                    help="stop after the epoch that passes this many minutes (resume later)")
     tr.add_argument("--verbose", type=int, default=2, choices=[0, 1, 2],
                     help="Keras progress: 1 = bar, 2 = one line per epoch (default)")
     tr.set_defaults(func=_train)

@@ -48,10 +48,17 @@ class Config:
     learning_rate: float = 2e-4
     beta_1: float = 0.5
     l1_lambda: float = 100.0
+    # colour objective: "l1" (regression, pix2pix) or "classify" (ab bins, Zhang et al. 2016)
+    objective: str = "l1"
+    ce_lambda: float = 10.0  # weight of the rebalanced cross-entropy ("classify")
+    prior_mix: float = 0.5  # rebalancing: weights ~ 1 / ((1 - mix) * prior + mix / Q)
+    temperature: float = 0.38  # annealed-mean decoding
+    adversarial_lambda: float = 1.0  # weight of the GAN loss for the generator (0 = no GAN)
     warmup_epochs: int = 0
     steps_per_epoch: int | None = None
     mixed_precision: bool = False
     jit_compile: bool = False
+    max_minutes: float | None = None  # stop after the epoch that passes this wall time
 
     @property
     def load_size(self) -> int:
@@ -136,6 +143,8 @@ def get_config(
         cfg = cfg.replace(data_dir=os.path.expanduser(data_dir))
     if overrides:
         cfg = cfg.replace(**{k: v for k, v in overrides.items() if v is not None})
+    if cfg.objective not in ("l1", "classify"):
+        raise ValueError(f"objective={cfg.objective!r}: use 'l1' or 'classify'")
     if cfg.image_size < 32 or cfg.image_size & (cfg.image_size - 1):
         raise ValueError(f"image_size={cfg.image_size}: use a power of two >= 32")
     return cfg

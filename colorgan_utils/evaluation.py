@@ -17,7 +17,7 @@ from colorgan_utils import metrics
 from colorgan_utils.color import lab_normalized_to_rgb
 from colorgan_utils.config import Config
 from colorgan_utils.data import ImageRecord, make_dataset
-from colorgan_utils.models import load_generator
+from colorgan_utils.models import load_generator, training_size
 
 PRETRAINED = Path(__file__).resolve().parent / "pretrained" / "generator_cpu64.npz"
 THRESHOLD = 0.5  # P(real) above this is a "real" verdict (logit > 0)
@@ -68,8 +68,7 @@ def colorize_records(generator: keras.Model, records: Sequence[ImageRecord | str
                      cfg: Config, batch_size: int = 64) -> dict[str, np.ndarray]:
     """Centre crops of the photos: ``L``, ``ab`` (real), ``fake_ab`` and RGB ``real``, ``gray``,
     ``fake``, all at the generator's size."""
-    size = generator.input_shape[1]
-    cfg = cfg.replace(image_size=size)
+    cfg = cfg.replace(image_size=training_size(generator))
     out: dict[str, list] = {k: [] for k in ("L", "ab", "fake_ab", "real", "gray", "fake")}
     for lum, ab in make_dataset(records, cfg, training=False, batch_size=batch_size,
                                 cache=False):
@@ -139,7 +138,7 @@ def evaluate_run(generator: keras.Model, discriminator: keras.Model | None,
     result: dict[str, Any] = {
         "run": run,
         "images": int(len(batch["real"])),
-        "image_size": int(generator.input_shape[1]),
+        "image_size": int(training_size(generator)),
         "threshold": THRESHOLD,
         "quality": metrics.quality_table(batch["real"],
                                          {"model": batch["fake"], "gray_baseline": batch["gray"]}),

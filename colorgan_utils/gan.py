@@ -4,9 +4,15 @@ Taught in notebook 04 (``04_adversarial_training.ipynb``). Losses (pix2pix):
 
 * discriminator: ``d_loss = (BCE(real patches, 1) + BCE(fake patches, 0)) / 2`` — about
   ``log 2 = 0.693`` when it cannot tell them apart;
-* generator: ``g_loss = g_adv_loss + l1_lambda * g_l1`` with ``g_adv_loss = BCE(fake patches, 1)``
-  and ``g_l1`` the mean absolute error on ab. During the first ``warmup_epochs`` the generator
-  learns from L1 alone (the discriminator already trains).
+* generator, ``objective="l1"``: ``g_loss = adversarial_lambda * g_adv_loss + l1_lambda * g_l1``
+  with ``g_adv_loss = BCE(fake patches, 1)`` and ``g_l1`` the mean absolute error on ab;
+* generator, ``objective="classify"``: ``g_loss = adversarial_lambda * g_adv_loss + ce_lambda *
+  g_ce`` with ``g_ce`` the class-rebalanced cross-entropy between the generator's ab-bin
+  logits (1/4 size) and the soft-encoded true ab (Zhang et al. 2016; :mod:`ab_bins`).
+  ``g_l1`` is still measured (not trained on), so both objectives report the same figure.
+
+During the first ``warmup_epochs`` the generator learns from its colour loss alone (the
+discriminator already trains); ``adversarial_lambda = 0`` turns the GAN loss off for good.
 """
 
 from __future__ import annotations
@@ -14,7 +20,10 @@ from __future__ import annotations
 from typing import Any
 
 import keras
+import numpy as np
 import tensorflow as tf
+
+from colorgan_utils import ab_bins
 
 
 def _bce(logits: tf.Tensor, target: float) -> tf.Tensor:
@@ -36,13 +45,34 @@ class ColorGAN(keras.Model):
     METRICS = ("d_loss", "g_adv_loss", "g_l1", "d_real_acc", "d_fake_acc")
 
     def __init__(self, generator: keras.Model, discriminator: keras.Model,
-                 l1_lambda: float = 100.0, warmup_epochs: int = 0, **kwargs: Any) -> None:
+                 l1_lambda: float = 100.0, warmup_epochs: int = 0, objective: str = "l1",
+                 ce_lambda: float = 10.0, class_weights: Any = None,
+                 adversarial_lambda: float = 1.0, **kwargs: Any) -> None:
         super().__init__(**kwargs)
+        if objective not in ("l1", "classify"):
+            raise ValueError(f"objective={objective!r}: use 'l1' or 'classify'")
         self.generator = generator
         self.discriminator = discriminator
         self.l1_lambda = float(l1_lambda)
+        self.ce_lambda = float(ce_lambda)
+        self.adversarial_lambda = float(adversarial_lambda)
         self.warmup_epochs = int(warmup_epochs)
-        # 0.0 during the L1-only warm-up, 1.0 after; set per epoch by AdversarialSwitch
+        self.objective = objective
+        if objective == "classify":
+            decoder = generator.get_layer("annealed_mean")
+            self.centres = np.asarray(decoder.centres, np.float32)
+            if class_weights is None:
+                class_weights = np.ones(len(self.centres), np.float32)
+            self.class_weights = np.asarray(class_weights, np.float32)
+            if self.class_weights.shape != (len(self.centres),):
+                raise ValueError(f"class_weights: {self.class_weights.shape} for "
+                                 f"{len(self.centres)} ab bins")
+            # the same weights, two outputs: bin logits (trained) and the decoded ab
+            self.generator_logits = keras.Model(
+                generator.inputs, [generator.get_layer("ab_logits").output, generator.output])
+            self.METRICS = self.METRICS + ("g_ce",)
+        # 0.0 during the warm-up, 1.0 after (set per epoch by AdversarialSwitch); the GAN
+        # term's weight is adversarial_weight * adversarial_lambda
         self.adversarial_weight = tf.Variable(1.0 if warmup_epochs == 0 else 0.0,
                                               trainable=False, dtype=tf.float32,
                                               name="adversarial_weight")
@@ -82,7 +112,8 @@ class ColorGAN(keras.Model):
             loss = optimizer.scale_loss(loss)
         return loss
 
-    def _update(self, d_loss, g_adv, g_l1, real_logits, fake_logits) -> dict[str, tf.Tensor]:
+    def _update(self, d_loss, g_adv, g_l1, real_logits, fake_logits,
+                g_ce=None) -> dict[str, tf.Tensor]:
         real_logits = tf.cast(real_logits, tf.float32)
         fake_logits = tf.cast(fake_logits, tf.float32)
         self.trackers["d_loss"].update_state(d_loss)
@@ -90,7 +121,22 @@ class ColorGAN(keras.Model):
         self.trackers["g_l1"].update_state(g_l1)
         self.trackers["d_real_acc"].update_state(tf.cast(real_logits > 0, tf.float32))
         self.trackers["d_fake_acc"].update_state(tf.cast(fake_logits <= 0, tf.float32))
+        if g_ce is not None:
+            self.trackers["g_ce"].update_state(g_ce)
         return {name: m.result() for name, m in self.trackers.items()}
+
+    def class_loss(self, logits: tf.Tensor, ab: tf.Tensor) -> tf.Tensor:
+        """Rebalanced cross-entropy of bin ``logits`` ``[B, h, w, Q]`` against the true ``ab``
+        ``[B, H, W, 2]`` in [-1, 1], average-pooled to ``h x w`` and soft-encoded."""
+        logits = tf.cast(logits, tf.float32)
+        ab = tf.cast(ab, tf.float32)
+        factor = ab.shape[1] // logits.shape[1] if ab.shape[1] and logits.shape[1] else 4
+        if factor > 1:
+            ab = tf.nn.avg_pool2d(ab, factor, factor, "VALID")
+        target, nearest = ab_bins.soft_encode(ab, self.centres)
+        ce = -tf.reduce_sum(target * tf.nn.log_softmax(logits, axis=-1), axis=-1)
+        weight = tf.gather(tf.constant(self.class_weights), nearest)
+        return tf.reduce_mean(weight * ce)
 
     def _discriminate(self, l_norm: tf.Tensor, ab: tf.Tensor, fake_ab: tf.Tensor,
                       training: bool) -> tuple[tf.Tensor, tf.Tensor]:
@@ -104,25 +150,39 @@ class ColorGAN(keras.Model):
         return real_logits, fake_logits
 
     def _forward(self, l_norm: tf.Tensor, ab: tf.Tensor, training: bool) -> tuple:
-        fake_ab = self.generator(l_norm, training=training)
+        """Losses of one batch: ``(d_loss, g_adv, g_l1, real_logits, fake_logits, g_ce)``
+        (``g_ce`` is None for the L1 objective)."""
+        g_ce = None
+        if self.objective == "classify":
+            bin_logits, fake_ab = self.generator_logits(l_norm, training=training)
+            g_ce = self.class_loss(bin_logits, ab)
+        else:
+            fake_ab = self.generator(l_norm, training=training)
         real_logits, fake_logits = self._discriminate(l_norm, ab, fake_ab, training)
         d_loss = 0.5 * (_bce(real_logits, 1.0) + _bce(fake_logits, 0.0))
         g_adv = _bce(fake_logits, 1.0)
         g_l1 = tf.reduce_mean(tf.abs(tf.cast(ab, tf.float32) - tf.cast(fake_ab, tf.float32)))
-        return d_loss, g_adv, g_l1, real_logits, fake_logits
+        return d_loss, g_adv, g_l1, real_logits, fake_logits, g_ce
+
+    def generator_loss(self, g_adv: tf.Tensor, g_l1: tf.Tensor,
+                       g_ce: tf.Tensor | None = None) -> tf.Tensor:
+        """The generator's loss: the GAN term (scaled by the warm-up switch and
+        ``adversarial_lambda``) plus the objective's colour term."""
+        colour = self.ce_lambda * g_ce if g_ce is not None else self.l1_lambda * g_l1
+        return self.adversarial_weight * self.adversarial_lambda * g_adv + colour
 
     def train_step(self, data: Any) -> dict[str, tf.Tensor]:
         l_norm, ab = data
         with tf.GradientTape() as g_tape, tf.GradientTape() as d_tape:
-            d_loss, g_adv, g_l1, real_logits, fake_logits = self._forward(l_norm, ab, True)
-            g_loss = self.adversarial_weight * g_adv + self.l1_lambda * g_l1
+            d_loss, g_adv, g_l1, real_logits, fake_logits, g_ce = self._forward(l_norm, ab, True)
+            g_loss = self.generator_loss(g_adv, g_l1, g_ce)
             g_scaled = self._scaled(g_loss, self.g_optimizer)
             d_scaled = self._scaled(d_loss, self.d_optimizer)
         g_vars = self.generator.trainable_variables
         d_vars = self.discriminator.trainable_variables
         self.g_optimizer.apply_gradients(zip(g_tape.gradient(g_scaled, g_vars), g_vars))
         self.d_optimizer.apply_gradients(zip(d_tape.gradient(d_scaled, d_vars), d_vars))
-        return self._update(d_loss, g_adv, g_l1, real_logits, fake_logits)
+        return self._update(d_loss, g_adv, g_l1, real_logits, fake_logits, g_ce)
 
     def test_step(self, data: Any) -> dict[str, tf.Tensor]:
         l_norm, ab = data
@@ -135,6 +195,11 @@ class ColorGAN(keras.Model):
             "discriminator": keras.saving.serialize_keras_object(self.discriminator),
             "l1_lambda": self.l1_lambda,
             "warmup_epochs": self.warmup_epochs,
+            "objective": self.objective,
+            "ce_lambda": self.ce_lambda,
+            "adversarial_lambda": self.adversarial_lambda,
+            "class_weights": (self.class_weights.tolist()
+                              if self.objective == "classify" else None),
         }
 
     @classmethod

@@ -24,29 +24,80 @@ def _init() -> keras.initializers.Initializer:
     return keras.initializers.RandomNormal(0.0, 0.02)
 
 
-def unet_depth(image_size: int) -> int:
-    """Number of stride-2 levels: down to a 1x1 bottleneck (5 at 32 px, 8 at 256 px)."""
+MAX_DEPTH = 6  # stride-2 levels of the U-Net: renders at any multiple of 64 px
+
+
+def unet_depth(image_size: int, max_depth: int = MAX_DEPTH) -> int:
+    """Number of stride-2 levels: ``log2(image_size)`` capped at ``max_depth`` (5 at 32 px,
+    6 from 64 px on). A fixed depth keeps the net fully convolutional: it runs on any photo
+    whose sides are multiples of ``2**depth`` (:func:`render_multiple`)."""
     if image_size < 32 or image_size & (image_size - 1):
         raise ValueError(f"image_size={image_size}: use a power of two >= 32")
-    return int(math.log2(image_size))
+    return min(int(math.log2(image_size)), max_depth)
+
+
+@keras.saving.register_keras_serializable(package="colorgan")
+class TrainingSize(layers.Layer):
+    """Identity layer that records the side (px) a fully convolutional generator was trained
+    at, so that a saved generator knows its training size (:func:`training_size`)."""
+
+    def __init__(self, size: int, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.size = int(size)
+
+    def call(self, x: tf.Tensor) -> tf.Tensor:
+        return x
+
+    def compute_output_shape(self, input_shape: tuple) -> tuple:
+        return input_shape
+
+    def get_config(self) -> dict[str, Any]:
+        return {**super().get_config(), "size": self.size}
+
+
+def training_size(generator: keras.Model) -> int:
+    """The side in px the generator was trained at (its fixed input size for older models)."""
+    for layer in generator.layers:
+        if isinstance(layer, TrainingSize):
+            return layer.size
+    size = generator.input_shape[1]
+    if size is None:
+        raise ValueError(f"{generator.name}: no training size recorded")
+    return int(size)
+
+
+def render_multiple(generator: keras.Model) -> int:
+    """Photo sides the generator accepts are multiples of this (``2**depth``)."""
+    n = sum(1 for ly in generator.layers
+            if isinstance(ly, layers.Conv2D) and not isinstance(ly, layers.Conv2DTranspose)
+            and ly.strides[0] == 2)
+    return 2**n
 
 
 def build_generator(image_size: int = 64, width: int = 32, max_mult: int = 4,
-                    dropout_blocks: int = 3, dropout: float = 0.5,
-                    name: str = "generator") -> keras.Model:
-    """A pix2pix-style U-Net from L ``[S, S, 1]`` in [-1, 1] to ab ``[S, S, 2]`` (tanh).
+                    dropout_blocks: int = 3, dropout: float = 0.5, depth: int | None = None,
+                    head: str = "regression", bins: Any = None,
+                    temperature: float = 0.38, name: str = "generator") -> keras.Model:
+    """A pix2pix-style U-Net from L ``[H, W, 1]`` in [-1, 1] to ab ``[H, W, 2]`` in [-1, 1].
 
-    Encoder: ``depth`` blocks of 4x4 stride-2 conv + BatchNorm (not the first) + LeakyReLU(0.2),
-    with ``width * min(2**i, max_mult)`` filters, down to 1x1. Decoder: 4x4 stride-2 transposed
-    conv + BatchNorm + dropout (the ``dropout_blocks`` innermost) + ReLU, each concatenated with
-    the encoder's feature map of the same size (the skip). pix2pix itself is ``width=64,
-    max_mult=8`` (29 M parameters at 64 px); our default (32, 4) has 2.6 M, a fifth of the
-    FLOPs, and trains about 5x faster on a 2-core CPU (notebook 02, benchmarks/).
+    Fully convolutional: trained at ``image_size``, it runs on any ``H, W`` that are multiples
+    of ``2**depth`` (default :func:`unet_depth`). Encoder: ``depth`` blocks of 4x4 stride-2
+    conv + BatchNorm (not the first/last) + LeakyReLU(0.2), ``width * min(2**i, max_mult)``
+    filters. Decoder: 4x4 stride-2 transposed conv + BatchNorm + dropout (the
+    ``dropout_blocks`` innermost) + ReLU, each concatenated with the encoder's map of the same
+    size (the skip). pix2pix itself is ``width=64, max_mult=8``.
+
+    ``head="regression"``: the decoder goes back to full size, ab = tanh (trained with L1).
+    ``head="classification"``: the decoder stops at 1/4 size and predicts logits over the ab
+    ``bins`` (layer ``ab_logits``, trained with cross-entropy, see :mod:`ab_bins`); the
+    annealed mean at ``temperature`` turns them into ab, upsampled 4x (bilinear).
     """
-    depth = unet_depth(image_size)
+    if head not in ("regression", "classification"):
+        raise ValueError(f"head={head!r}: use 'regression' or 'classification'")
+    depth = depth or unet_depth(image_size)
     filters = [width * min(2**i, max_mult) for i in range(depth)]
-    inp = keras.Input((image_size, image_size, 1), name="L")
-    x = inp
+    inp = keras.Input((None, None, 1), name="L")
+    x = TrainingSize(image_size, name="training_size")(inp)
     skips = []
     for i, f in enumerate(filters):
         x = layers.Conv2D(f, 4, strides=2, padding="same", use_bias=False,
@@ -55,7 +106,9 @@ def build_generator(image_size: int = 64, width: int = 32, max_mult: int = 4,
             x = layers.BatchNormalization(name=f"down{i + 1}_bn")(x)
         x = layers.LeakyReLU(0.2, name=f"down{i + 1}_lrelu")(x)
         skips.append(x)
-    for j, skip in enumerate(reversed(skips[:-1])):
+    # regression: back up to 1/2 size (then to_ab); classification: up to 1/4 size
+    ups = skips[:-1] if head == "regression" else skips[1:-1]
+    for j, skip in enumerate(reversed(ups)):
         f = filters[depth - 2 - j]
         x = layers.Conv2DTranspose(f, 4, strides=2, padding="same", use_bias=False,
                                    kernel_initializer=_init(), name=f"up{j + 1}_deconv")(x)
@@ -64,9 +117,20 @@ def build_generator(image_size: int = 64, width: int = 32, max_mult: int = 4,
             x = layers.Dropout(dropout, name=f"up{j + 1}_dropout")(x)
         x = layers.ReLU(name=f"up{j + 1}_relu")(x)
         x = layers.Concatenate(name=f"up{j + 1}_skip")([x, skip])
-    x = layers.Conv2DTranspose(2, 4, strides=2, padding="same", kernel_initializer=_init(),
-                               name="to_ab")(x)
-    out = layers.Activation("tanh", dtype="float32", name="ab")(x)
+    if head == "regression":
+        x = layers.Conv2DTranspose(2, 4, strides=2, padding="same", kernel_initializer=_init(),
+                                   name="to_ab")(x)
+        out = layers.Activation("tanh", dtype="float32", name="ab")(x)
+        return keras.Model(inp, out, name=name)
+    if bins is None:
+        from colorgan_utils.ab_bins import in_gamut_bins
+
+        bins = in_gamut_bins()
+    from colorgan_utils.ab_bins import AnnealedMean
+
+    logits = layers.Conv2D(len(bins), 1, dtype="float32", name="ab_logits")(x)
+    ab_small = AnnealedMean(bins, temperature, dtype="float32", name="annealed_mean")(logits)
+    out = layers.UpSampling2D(4, interpolation="bilinear", dtype="float32", name="ab")(ab_small)
     return keras.Model(inp, out, name=name)
 
 
@@ -139,7 +203,9 @@ def image_scores(discriminator: keras.Model, l_norm: Any, ab_norm: Any) -> tf.Te
 def build_models(cfg: Any) -> tuple[keras.Model, keras.Model]:
     """The generator and discriminator a :class:`~colorgan_utils.config.Config` asks for."""
     return (
-        build_generator(cfg.image_size, cfg.generator_width, cfg.generator_max_mult),
+        build_generator(cfg.image_size, cfg.generator_width, cfg.generator_max_mult,
+                        head="classification" if cfg.objective == "classify" else "regression",
+                        temperature=cfg.temperature),
         build_discriminator(cfg.image_size, cfg.discriminator_width),
     )
 
@@ -275,9 +341,23 @@ def load_generator(path: str | os.PathLike) -> keras.Model:
 # ------------------------------------------------------------------ cost
 
 
-def count_flops(model: keras.Model) -> int:
-    """Forward-pass FLOPs for one image (2 per multiply-add) of the Conv/Dense layers,
-    nested models included. A training step costs about 3x this (forward + two backward)."""
+def _fixed_size(model: keras.Model, size: int) -> keras.Model:
+    """A copy of a functional model whose inputs are ``size x size`` (for shape arithmetic)."""
+    config = model.get_config()
+    for layer in config["layers"]:
+        if layer["class_name"] == "InputLayer":
+            shape = list(layer["config"]["batch_shape"])
+            shape[1:3] = [size, size]
+            layer["config"]["batch_shape"] = tuple(shape)
+    return keras.Model.from_config(config)
+
+
+def count_flops(model: keras.Model, image_size: int | None = None) -> int:
+    """Forward-pass FLOPs for one ``image_size`` image (default: the training size) of the
+    Conv/Dense layers (2 per multiply-add), nested models included. A training step costs
+    about 3x this (forward + two backward)."""
+    if image_size is not None or (model.inputs and model.inputs[0].shape[1] is None):
+        model = _fixed_size(model, image_size or training_size(model))
     total = 0
     for layer in model.layers:
         if isinstance(layer, keras.Model):

@@ -22,7 +22,7 @@ import tensorflow as tf
 from colorgan_utils import env
 from colorgan_utils.callbacks import (
     AdversarialSwitch, GeneratorCheckpoint, HistoryCSV, ResumableBackup, SampleGrid,
-    StopOnNonFinite, Throughput, TrainingError,
+    StopOnNonFinite, Throughput, TimeBudget, TrainingError,
 )
 from colorgan_utils.config import Config
 from colorgan_utils.data import load_splits, make_dataset, steps_for
@@ -32,7 +32,9 @@ from colorgan_utils.models import build_models
 # settings that must match to resume a run (the rest, e.g. epochs, may change)
 MODEL_KEYS = ("image_size", "generator_width", "generator_max_mult", "discriminator_width",
               "l1_lambda", "warmup_epochs", "batch_size", "max_images", "val_fraction",
-              "test_fraction")
+              "test_fraction", "objective", "ce_lambda", "prior_mix", "temperature",
+              "adversarial_lambda")
+PRIOR_FILE = "ab_prior.npz"
 
 
 @dataclass
@@ -75,6 +77,34 @@ def _check_config(run_dir: Path, cfg: Config) -> None:
             f"{run_dir} holds a run with other settings ({what}). Use a new output folder, or "
             "the run's own settings, to resume it."
         )
+
+
+def training_prior(records: list, cfg: Config, run_dir: Path | None = None,
+                   max_photos: int = 2000) -> dict[str, Any]:
+    """The colour prior of the training photos (``centres``, ``prior``, ``weights``; see
+    :mod:`ab_bins`), at the 1/4 resolution the classification head predicts. Saved as
+    ``ab_prior.npz`` in ``run_dir`` and read back from there on resume."""
+    import numpy as np
+
+    from colorgan_utils import ab_bins
+
+    path = run_dir / PRIOR_FILE if run_dir is not None else None
+    if path is not None and path.is_file():
+        with np.load(path) as f:
+            return {k: f[k] for k in f.files}
+    centres = ab_bins.in_gamut_bins()
+    picks = records[:: max(1, len(records) // max_photos)]
+    ds = make_dataset(picks, cfg, training=False, cache=False)
+    pooled = (tf.nn.avg_pool2d(ab, 4, 4, "VALID") for _, ab in ds)
+    prior = ab_bins.colour_prior(pooled, centres)
+    weights = ab_bins.rebalancing_weights(prior, cfg.prior_mix)
+    out = {"centres": centres, "prior": prior, "weights": weights,
+           "photos": np.array(len(picks))}
+    if path is not None:
+        tmp = path.with_name(path.stem + ".tmp.npz")
+        np.savez(tmp, **out)
+        os.replace(tmp, path)
+    return out
 
 
 def run_status(run_dir: str | os.PathLike) -> dict[str, Any]:
@@ -128,11 +158,16 @@ def train(cfg: Config, run_dir: str | os.PathLike, data_dir: str | os.PathLike |
     sample_l, sample_ab = next(iter(make_dataset(picks, cfg, training=False, batch_size=8,
                                                  cache=False)))
 
+    weights = None
+    if cfg.objective == "classify":
+        weights = training_prior(splits["train"], cfg, run_dir)["weights"]
     policy = set_precision(cfg)
     strategy = strategy or env.get_strategy()
     with strategy.scope():
         generator, discriminator = build_models(cfg)
-        gan = ColorGAN(generator, discriminator, cfg.l1_lambda, cfg.warmup_epochs)
+        gan = ColorGAN(generator, discriminator, cfg.l1_lambda, cfg.warmup_epochs,
+                       objective=cfg.objective, ce_lambda=cfg.ce_lambda,
+                       class_weights=weights, adversarial_lambda=cfg.adversarial_lambda)
         gan.compile(
             g_optimizer=keras.optimizers.Adam(cfg.learning_rate, beta_1=cfg.beta_1),
             d_optimizer=keras.optimizers.Adam(cfg.learning_rate, beta_1=cfg.beta_1),
@@ -145,11 +180,13 @@ def train(cfg: Config, run_dir: str | os.PathLike, data_dir: str | os.PathLike |
         Throughput(cfg.batch_size),
         ResumableBackup(run_dir / "backup"),
         HistoryCSV(run_dir / "history.csv"),
-        GeneratorCheckpoint(run_dir),
+        GeneratorCheckpoint(run_dir, "val_g_ce" if cfg.objective == "classify" else "val_g_l1"),
         SampleGrid(run_dir, sample_l, sample_ab),
         keras.callbacks.TensorBoard(str(run_dir / "logs"), write_graph=False),
         *(extra_callbacks or []),
     ]
+    if cfg.max_minutes:
+        callbacks.insert(1, TimeBudget(cfg.max_minutes))
     if verbose:
         print(f"Training {run_dir}: {len(splits['train'])} train / {len(val)} val photos, "
               f"{cfg.image_size} px, batch {cfg.batch_size} on "

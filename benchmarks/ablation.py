@@ -1,0 +1,131 @@
+"""The colour-objective ablation (issue 8): four variants, equal wall time each, one table.
+
+Not a test. Trains each variant into ``<out>/<variant>`` for ``--minutes`` of wall time (the
+same budget each, at 128 px on ``stanford-dogs-small``), evaluates its best generator on the
+test split against the gray baseline, and prints a Markdown table + writes JSON.
+
+Variants (all: U-Net width 32 / max 128 filters, PatchGAN width 24, batch 32, Adam 2e-4):
+
+* ``a_l1_gan``   today's objective: 100 * L1 + GAN, 2 L1-only warm-up epochs (the cpu preset);
+* ``b_class``    classification over 262 in-gamut ab bins, rebalanced by our training split's
+  own prior (mix 0.5), annealed mean T = 0.38, no GAN term (the critic still trains, so its
+  accuracy can be reported);
+* ``c_class_gan`` (b) + the GAN term from the first step;
+* ``d_class_nogan`` (b) for 3 epochs, then the GAN term ("NoGAN" warm-up, DeOldify).
+
+**The rule, fixed before the runs:** the default is the variant with the smallest
+``dCF = |CF(model) - CF(real)|`` among those with ``PSNR >= gray + 0.2 dB`` and
+``CIEDE2000 <= gray - 0.8``; if none qualifies, the one with the lowest CIEDE2000.
+
+    python benchmarks/ablation.py --data ../shared/data/stanford-dogs-small --minutes 9
+
+Resumable: a variant whose folder holds ``ablation_done.json`` is not trained again.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import time
+from pathlib import Path
+
+VARIANTS = {
+    "a_l1_gan": dict(objective="l1", warmup_epochs=2),
+    "b_class": dict(objective="classify", adversarial_lambda=0.0),
+    "c_class_gan": dict(objective="classify"),
+    "d_class_nogan": dict(objective="classify", warmup_epochs=3),
+}
+RULE = ("smallest dCF among variants with PSNR >= gray + 0.2 dB and CIEDE2000 <= gray - 0.8 "
+        "(else: lowest CIEDE2000)")
+
+
+def choose(rows: dict[str, dict]) -> str:
+    """The variant the rule picks."""
+    ok = [v for v, r in rows.items()
+          if r["psnr"] >= r["gray_psnr"] + 0.2 and r["ciede2000"] <= r["gray_ciede2000"] - 0.8]
+    if ok:
+        return min(ok, key=lambda v: rows[v]["dcf"])
+    return min(rows, key=lambda v: rows[v]["ciede2000"])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--data", required=True)
+    parser.add_argument("--out", default="runs/ablation")
+    parser.add_argument("--minutes", type=float, default=9.0)
+    parser.add_argument("--size", type=int, default=128)
+    parser.add_argument("--variants", nargs="*", default=list(VARIANTS))
+    parser.add_argument("--detector-photos", type=int, default=1500,
+                        help="train-split photos the independent detector learns from")
+    parser.add_argument("--detector-epochs", type=int, default=3)
+    parser.add_argument("--json", default="docs/results/ablation_128.json")
+    args = parser.parse_args()
+
+    from colorgan_utils.config import get_config
+    from colorgan_utils.data import load_splits
+    from colorgan_utils.evaluation import evaluate_run, load_run
+    from colorgan_utils.training import train
+
+    print("rule (fixed before the runs):", RULE)
+    base = get_config("cpu", image_size=args.size, batch_size=32, data_dir=args.data,
+                      epochs=200, max_minutes=args.minutes)
+    _, splits = load_splits(base, args.data)
+    print(f"{len(splits['train'])} train / {len(splits['val'])} val / {len(splits['test'])} "
+          f"test photos at {args.size} px; {args.minutes} min per variant")
+    rows: dict[str, dict] = {}
+    for name in args.variants:
+        cfg = base.replace(**VARIANTS[name])
+        run = Path(args.out) / name
+        done = run / "ablation_done.json"
+        if not done.is_file():
+            t0 = time.perf_counter()
+            result = train(cfg, run, args.data, splits=splits, verbose=2)
+            hist = result.history
+            done.write_text(json.dumps({
+                "wall_minutes": (time.perf_counter() - t0) / 60, "epochs": len(hist),
+                "images_per_s": sorted(h["images_per_s"] for h in hist)[len(hist) // 2],
+            }))
+        info = json.loads(done.read_text())
+        generator, critic = load_run(run)
+        res = evaluate_run(generator, critic, splits["test"], cfg,
+                           splits["train"][:: max(1, len(splits["train"])
+                                                  // args.detector_photos)],
+                           args.detector_epochs, run=str(run))
+        q = res["quality"]
+        rows[name] = {
+            "psnr": q["model"]["psnr"], "ssim": q["model"]["ssim"],
+            "ciede2000": q["model"]["ciede2000"], "cf": q["model"]["colorfulness"],
+            "dcf": abs(q["model"]["colorfulness"] - q["real"]["colorfulness"]),
+            "gray_psnr": q["gray_baseline"]["psnr"], "gray_ssim": q["gray_baseline"]["ssim"],
+            "gray_ciede2000": q["gray_baseline"]["ciede2000"],
+            "real_cf": q["real"]["colorfulness"],
+            "critic_acc": res["discriminator"]["per_image_accuracy"],
+            "detector_auc": res["detector"]["auc"], "detector_acc": res["detector"]["accuracy"],
+            **info, "settings": VARIANTS[name],
+        }
+        print(name, json.dumps(rows[name]), flush=True)
+    best = choose(rows)
+    g = next(iter(rows.values()))
+    print(f"\n| {args.size} px, {len(splits['test'])} test photos | PSNR dB | SSIM | CIEDE2000 | "
+          "colourfulness | dCF | critic acc. (image) | detector AUC | train img/s | epochs | "
+          "wall min |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|")
+    print(f"| gray baseline (ab = 0) | {g['gray_psnr']:.2f} | {g['gray_ssim']:.3f} | "
+          f"{g['gray_ciede2000']:.2f} | 0.0 | {g['real_cf']:.1f} | | | | | |")
+    for name, r in rows.items():
+        mark = " **(chosen)**" if name == best else ""
+        print(f"| {name}{mark} | {r['psnr']:.2f} | {r['ssim']:.3f} | {r['ciede2000']:.2f} | "
+              f"{r['cf']:.1f} | {r['dcf']:.1f} | {r['critic_acc']:.1%} | "
+              f"{r['detector_auc']:.3f} | {r['images_per_s']:.0f} | {r['epochs']} | "
+              f"{r['wall_minutes']:.1f} |")
+    print(f"| real photos | | | | {g['real_cf']:.1f} | 0 | | | | | |")
+    print(f"\nchosen by the rule ({RULE}): {best}")
+    if args.json:
+        Path(args.json).parent.mkdir(parents=True, exist_ok=True)
+        Path(args.json).write_text(json.dumps({"rule": RULE, "chosen": best,
+                                               "minutes_per_variant": args.minutes,
+                                               "rows": rows}, indent=2))
+
+
+if __name__ == "__main__":
+    main()

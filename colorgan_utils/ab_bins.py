@@ -1,0 +1,141 @@
+"""Colour as classes: the ab plane cut into bins, the training split's colour prior, class
+rebalancing, soft-encoding and annealed-mean decoding (Zhang, Isola & Efros, *Colorful Image
+Colorization*, ECCV 2016).
+
+Taught in notebook 02 (why L1 regression gives pale, brown colour, and what the bins fix) and
+notebook 04 (the prior of our training split before and after rebalancing). Why: the mean of
+several plausible colours (a red and a blue collar) is a gray-brown; a distribution over colour
+bins keeps both, and rebalancing stops the common desaturated bins from winning every pixel.
+
+All ab values here are in Lab units (about -110..110), not the networks' [-1, 1] scale.
+"""
+
+from __future__ import annotations
+
+import functools
+from typing import Any, Iterable
+
+import keras
+import numpy as np
+import tensorflow as tf
+
+from colorgan_utils import color
+
+GRID = 10.0  # bin spacing in Lab units (the paper's grid)
+SIGMA = 5.0  # Gaussian width for soft-encoding and for smoothing the prior
+NEIGHBOURS = 5  # soft-encode each pixel onto its 5 nearest bins
+PRIOR_MIX = 0.5  # rebalancing: weights ~ 1 / ((1 - mix) * prior + mix / Q)
+TEMPERATURE = 0.38  # annealed mean: between the mean (T = 1) and the mode (T -> 0)
+
+
+def _lab_to_linear_np(lab: np.ndarray) -> np.ndarray:
+    """Lab -> linear sRGB, not clipped (numpy twin of ``color._lab_to_linear``)."""
+    lightness, a, b = lab[..., 0], lab[..., 1], lab[..., 2]
+    fy = (lightness + 16.0) / 116.0
+    f = np.stack([fy + a / 500.0, fy, fy - b / 200.0], axis=-1)
+    xyz = np.where(f > 6.0 / 29.0, f**3, (116.0 * f - 16.0) / (24389.0 / 27.0))
+    xyz = xyz * np.array([0.95047, 1.0, 1.08883])
+    return xyz @ np.linalg.inv(np.array([
+        [0.412453, 0.357580, 0.180423],
+        [0.212671, 0.715160, 0.072169],
+        [0.019334, 0.119193, 0.950227],
+    ])).T
+
+
+def in_gamut_bins(grid: float = GRID, limit: float = 110.0) -> np.ndarray:
+    """Centres ``[Q, 2]`` (a, b in Lab units) of the grid bins that hold an sRGB colour at some
+    lightness: 262 of the 23 x 23 = 529 bins for the paper's grid of 10 (the paper keeps 313,
+    with a looser test)."""
+    return _in_gamut_bins(float(grid), float(limit)).copy()
+
+
+@functools.lru_cache(maxsize=4)
+def _in_gamut_bins(grid: float, limit: float) -> np.ndarray:
+    axis = np.arange(-limit, limit + grid / 2, grid)
+    a, b = np.meshgrid(axis, axis, indexing="ij")
+    centres = np.stack([a.ravel(), b.ravel()], axis=-1)
+    # a bin counts when any point of it (centre +- grid/2) is in gamut at some L
+    offsets = np.linspace(-grid / 2, grid / 2, 5)
+    oa, ob = np.meshgrid(offsets, offsets, indexing="ij")
+    pts = centres[:, None, :] + np.stack([oa.ravel(), ob.ravel()], -1)[None]  # [N, 25, 2]
+    ok = np.zeros(len(centres), bool)
+    for lum in np.arange(1.0, 100.0, 1.0):
+        lab = np.concatenate([np.full(pts.shape[:-1] + (1,), lum), pts], -1)
+        lin = _lab_to_linear_np(lab)
+        ok |= np.all((lin >= 0) & (lin <= 1), axis=-1).any(axis=-1)
+    return centres[ok].astype(np.float32)
+
+
+def nearest_bin(ab: np.ndarray, centres: np.ndarray) -> np.ndarray:
+    """Index of the nearest bin centre for each ab value ``[..., 2]`` (Lab units)."""
+    ab = np.asarray(ab, np.float32).reshape(-1, 2)
+    out = np.empty(len(ab), np.int64)
+    for i in range(0, len(ab), 65536):
+        d = ((ab[i:i + 65536, None, :] - centres[None]) ** 2).sum(-1)
+        out[i:i + 65536] = d.argmin(-1)
+    return out
+
+
+def colour_prior(ab_batches: Iterable[Any], centres: np.ndarray,
+                 sigma: float = SIGMA) -> np.ndarray:
+    """The empirical distribution ``[Q]`` of ab over the bins, smoothed by a Gaussian of
+    ``sigma`` Lab units. ``ab_batches`` yields ab arrays ``[..., 2]`` in the networks' [-1, 1]
+    scale (e.g. the ``ab`` of the training split's batches)."""
+    counts = np.zeros(len(centres), np.float64)
+    for ab in ab_batches:
+        idx = nearest_bin(np.asarray(ab, np.float32) * color.AB_SCALE, centres)
+        counts += np.bincount(idx, minlength=len(centres))
+    if counts.sum() == 0:
+        raise ValueError("colour_prior: no ab values were given")
+    d2 = ((centres[:, None, :] - centres[None]) ** 2).sum(-1)
+    kernel = np.exp(-d2 / (2 * sigma**2))
+    smooth = kernel @ (counts / counts.sum())
+    return (smooth / smooth.sum()).astype(np.float32)
+
+
+def rebalancing_weights(prior: np.ndarray, mix: float = PRIOR_MIX) -> np.ndarray:
+    """Per-bin loss weights ``w ~ 1 / ((1 - mix) * prior + mix / Q)``, scaled so that the
+    prior-weighted mean weight is 1: rare (saturated) colours count more, common ones less."""
+    prior = np.asarray(prior, np.float64)
+    w = 1.0 / ((1.0 - mix) * prior + mix / len(prior))
+    return (w / (prior * w).sum()).astype(np.float32)
+
+
+def soft_encode(ab_norm: tf.Tensor, centres: tf.Tensor, k: int = NEIGHBOURS,
+                sigma: float = SIGMA) -> tuple[tf.Tensor, tf.Tensor]:
+    """Target distributions ``[..., Q]`` for ab in [-1, 1]: Gaussian weights on the ``k``
+    nearest bins, summing to 1; and the index of the nearest bin ``[...]``."""
+    ab = tf.cast(ab_norm, tf.float32) * color.AB_SCALE
+    centres = tf.cast(centres, tf.float32)
+    q = tf.shape(centres)[0]
+    d2 = tf.reduce_sum(tf.square(ab[..., None, :] - centres), axis=-1)  # [..., Q]
+    neg, idx = tf.math.top_k(-d2, k=k)
+    w = tf.exp(neg / (2.0 * sigma**2))
+    w = w / tf.reduce_sum(w, axis=-1, keepdims=True)
+    target = tf.reduce_sum(tf.one_hot(idx, q) * w[..., None], axis=-2)
+    return target, idx[..., 0]
+
+
+@keras.saving.register_keras_serializable(package="colorgan")
+class AnnealedMean(keras.layers.Layer):
+    """Layer: bin logits ``[..., Q]`` -> ab ``[..., 2]`` in [-1, 1] by the annealed mean:
+    ``softmax(logits / T)`` weighted mean of the bin centres (the paper's ``exp(log p / T)``
+    re-normalised). ``T = 1`` is the mean (pale), ``T -> 0`` the mode (vivid, patchy)."""
+
+    def __init__(self, centres: Any, temperature: float = TEMPERATURE, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.centres = np.asarray(centres, np.float32).tolist()
+        self.temperature = float(temperature)
+        self._centres = tf.constant(np.asarray(self.centres, np.float32) / color.AB_SCALE)
+
+    def call(self, logits: tf.Tensor) -> tf.Tensor:
+        logits = tf.cast(logits, tf.float32)
+        p = tf.nn.softmax(logits / self.temperature, axis=-1)
+        return tf.tensordot(p, self._centres, axes=1)
+
+    def compute_output_shape(self, input_shape: tuple) -> tuple:
+        return (*input_shape[:-1], 2)
+
+    def get_config(self) -> dict[str, Any]:
+        return {**super().get_config(), "centres": self.centres,
+                "temperature": self.temperature}
