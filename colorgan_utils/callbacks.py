@@ -20,8 +20,7 @@ import keras
 import numpy as np
 
 
-class TrainingError(RuntimeError):
-    """Training cannot go on: the message says why, and what to do."""
+from colorgan_utils.errors import TrainingError  # noqa: E402  (re-exported)
 
 
 def _atomic_save(model: keras.Model, path: Path) -> None:
@@ -122,8 +121,36 @@ class ResumableBackup(keras.callbacks.BackupAndRestore):
             ) from exc
 
     def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
+        """Nothing here: :class:`BackupCommit`, last in the callback list, saves the backup
+        once everything else the epoch writes (history row, models, grid) is written."""
+
+    def commit(self, epoch: int, logs: dict | None = None) -> None:
         if not _diverged(self.model):
             super().on_epoch_end(epoch, logs)
+
+    @property
+    def epoch(self) -> int:
+        """Epochs the backup holds (0 when there is none)."""
+        meta = Path(self.backup_dir) / "training_metadata.json"
+        if not meta.is_file():
+            return 0
+        try:
+            return int(json.loads(meta.read_text()).get("epoch", 0))
+        except (ValueError, json.JSONDecodeError):
+            return 0
+
+
+class BackupCommit(keras.callbacks.Callback):
+    """Put last: an epoch counts as done (the backup moves on) only when every file it writes
+    is written, so an interruption at any moment re-runs that epoch instead of losing a history
+    row or a sample grid."""
+
+    def __init__(self, backup: ResumableBackup) -> None:
+        super().__init__()
+        self.backup = backup
+
+    def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
+        self.backup.commit(epoch, logs)
 
 
 class Throughput(keras.callbacks.Callback):

@@ -1,5 +1,8 @@
 """Command line: ``python -m colorgan_utils {scan,train,evaluate,colorize} ...``.
 
+Exit status: 0 done; 1 ``colorize`` skipped some inputs (the others were written); 2 a usage
+error or bad input (a one-line message).
+
 ``scan`` is notebook 01's report; ``train`` notebook 04's resumable training; ``evaluate`` and
 ``colorize`` are notebook 05's measurements and your-photo colorization.
 """
@@ -12,12 +15,13 @@ import sys
 from pathlib import Path
 from typing import Sequence
 
-from colorgan_utils.callbacks import TrainingError
 from colorgan_utils.config import get_config
-from colorgan_utils.data import DataError, scan_folder
+from colorgan_utils.errors import ColorGANError
 
 
 def _scan(args: argparse.Namespace) -> int:
+    from colorgan_utils.data import scan_folder
+
     cfg = get_config(args.preset, image_size=args.image_size)
     report = scan_folder(args.dir, cfg, min_side=args.min_side, verbose=args.progress)
     if args.json:
@@ -54,8 +58,9 @@ def _train(args: argparse.Namespace) -> int:
 def _evaluate(args: argparse.Namespace) -> int:
     from colorgan_utils.data import load_splits
     from colorgan_utils.evaluation import (
-        evaluate_run, format_table, load_run, run_config, save_json,
+        evaluate_run, format_table, save_json,
     )
+    from colorgan_utils.runs import load_run, run_config
 
     generator, discriminator = load_run(args.run)
     run_dir = args.run if Path(args.run).is_dir() else Path(args.run).parent
@@ -85,13 +90,25 @@ def _evaluate(args: argparse.Namespace) -> int:
 
 def _colorize(args: argparse.Namespace) -> int:
     from colorgan_utils.colorize import colorize_files
-    from colorgan_utils.evaluation import find_generator
-    from colorgan_utils.models import load_generator
+    from colorgan_utils.runs import load_run
 
-    generator = load_generator(find_generator(args.run))
-    report = colorize_files(generator, args.inputs, args.out)
+    generator, _ = load_run(args.run)
+    report = colorize_files(generator, args.inputs, args.out, render_size=args.render_size)
     print(f"{len(report.written)} written to {args.out}, {len(report.skipped)} skipped")
-    return 0 if report.written else 2
+    return report.exit_status
+
+
+def _count(minimum: int):
+    """argparse type: an integer >= ``minimum`` (a one-line usage error otherwise)."""
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+        if value < minimum:
+            raise argparse.ArgumentTypeError(f"{value} is too small: use {minimum} or more")
+        return value
+    return parse
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -115,9 +132,9 @@ def build_parser() -> argparse.ArgumentParser:
     tr.add_argument("--data", help="dataset folder (default: COLORGAN_DATA_DIR, else download)")
     tr.add_argument("--out", required=True, help="run folder; run again to resume it")
     tr.add_argument("--preset", choices=["smoke", "cpu", "colab"], default=None)
-    tr.add_argument("--epochs", type=int, default=None)
-    tr.add_argument("--image-size", type=int, default=None)
-    tr.add_argument("--batch-size", type=int, default=None)
+    tr.add_argument("--epochs", type=_count(1), default=None)
+    tr.add_argument("--image-size", type=_count(32), default=None)
+    tr.add_argument("--batch-size", type=_count(1), default=None)
     tr.add_argument("--objective", choices=["l1", "classify"], default=None,
                     help="colour loss: l1 regression, or classify over ab bins (default: "
                          "the preset's)")
@@ -133,7 +150,7 @@ def build_parser() -> argparse.ArgumentParser:
     ev.add_argument("--split", choices=["test", "val", "train", "all"], default="test")
     ev.add_argument("--out", help="write every figure as JSON here (e.g. metrics.json)")
     ev.add_argument("--preset", choices=["smoke", "cpu", "colab"], default=None)
-    ev.add_argument("--detector-epochs", type=int, default=None,
+    ev.add_argument("--detector-epochs", type=_count(0), default=None,
                     help="epochs of the independent detector (0 = skip; default 5)")
     ev.set_defaults(func=_evaluate)
 
@@ -142,6 +159,9 @@ def build_parser() -> argparse.ArgumentParser:
     co.add_argument("--run", default=None,
                     help="run folder or generator file (default: the shipped pretrained one)")
     co.add_argument("--out", required=True, help="output folder: <stem>.png per input")
+    co.add_argument("--render-size", type=_count(32), default=256,
+                    help="shorter side (px) the generator sees; colour is then laid on the "
+                         "photo's own full-size lightness (default 256)")
     co.set_defaults(func=_colorize)
     return parser
 
@@ -155,6 +175,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         print("interrupted: run the same command again to resume after the last epoch",
               file=sys.stderr)
         return 130
-    except (DataError, TrainingError, ValueError, OSError) as exc:  # incl. FileNotFoundError
+    except (ColorGANError, ValueError, OSError) as exc:  # incl. FileNotFoundError
         print(f"error: {exc}", file=sys.stderr)
         return 2

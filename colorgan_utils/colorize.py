@@ -1,24 +1,48 @@
-"""Colorize your own photos: files or folders in, ``<stem>.png`` out at full resolution.
+"""Colorize your own photos at their own size: files or folders in, ``<stem>.png`` out.
 
-Taught in notebook 05; ``python -m colorgan_utils colorize`` calls :func:`colorize_files`.
-Any size and mode (gray, 16-bit gray, RGB, RGBA, palette, CMYK). Colour photos are treated as
-black-and-white ones: their colours are predicted, not kept. Unreadable files are reported by
-name and skipped; the others are still written.
+Taught in notebook 02 (render size: why the net can run larger than it was trained, and where
+that stops working) and notebook 05 (your own photos); ``python -m colorgan_utils colorize``
+calls :func:`colorize_files`.
+
+How a photo is colorized: its lightness L is computed at full resolution; the fully
+convolutional generator runs on L resized so that the shorter side is ``render_size`` px
+(aspect ratio kept, reflect-padded to the multiple the net needs, never squashed); its ab is
+upsampled to full size and laid on the photo's own L, giving up chroma (never lightness) where
+a colour falls outside sRGB. Colour photos are treated as black-and-white ones.
+
+Odd files: the EXIF orientation is applied first; 16-bit photos are scaled by their mode,
+not their values; photos above :data:`MAX_PIXELS` (and decompression bombs) are refused by
+name before they are decoded; unsupported or unreadable files are listed as skipped; every
+output is written under a temporary name and renamed, so an interruption never leaves a
+half-written PNG; an input file is never overwritten. Peak memory stays near 20 bytes per
+pixel (2.2 GB at 108 MP): the full-size work is done in strips.
 """
 
 from __future__ import annotations
 
+import concurrent.futures as cf
 import os
+import warnings
+import weakref
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterable
+from typing import Any, Iterable, Iterator
 
 import numpy as np
-from PIL import Image, UnidentifiedImageError
+import tensorflow as tf
+from PIL import Image, ImageOps, UnidentifiedImageError
 
-from colorgan_utils.models import colorize_image
+from colorgan_utils import color
+from colorgan_utils.models import render_multiple
 
 IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".bmp", ".gif", ".tif", ".tiff", ".webp"}
+RENDER_SIZE = 256  # default: the shorter side the generator sees, in px
+MAX_PIXELS = 150_000_000  # larger photos are refused (150 MP; e.g. 14000 x 10700)
+STRIP_PIXELS = 4_000_000  # full-size work is done in strips of about this many pixels
+
+
+class PhotoError(ValueError):
+    """A photo that cannot be colorized; the message names the file and says why."""
 
 
 @dataclass
@@ -28,66 +52,278 @@ class ColorizeReport:
     written: list[tuple[str, str]] = field(default_factory=list)  # (input, output)
     skipped: list[tuple[str, str]] = field(default_factory=list)  # (input, reason)
 
+    @property
+    def exit_status(self) -> int:
+        """The CLI's status: 0 when every input was written, 1 when some were skipped."""
+        return 1 if self.skipped or not self.written else 0
 
-def read_photo(path: str | os.PathLike) -> np.ndarray:
-    """Any photo file -> float32 RGB ``[H, W, 3]`` in [0, 1] (16-bit gray kept at full depth,
-    alpha dropped, CMYK and palettes converted by Pillow)."""
-    with Image.open(path) as im:
+
+def read_photo(path: str | os.PathLike, max_pixels: int | None = None) -> np.ndarray:
+    """Any photo file -> RGB ``[H, W, 3]``: ``uint8`` for 8-bit photos, ``float32`` in [0, 1]
+    for 16-bit and float ones (scaled by the mode: a dark 16-bit photo stays dark). The EXIF
+    orientation is applied, alpha dropped, CMYK and palettes converted by Pillow. Photos above
+    ``max_pixels`` (default :data:`MAX_PIXELS`) are refused before decoding
+    (:class:`PhotoError`)."""
+    max_pixels = max_pixels or MAX_PIXELS
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+        try:
+            im = Image.open(path)
+        except Image.DecompressionBombError as exc:
+            raise PhotoError(f"{path}: refused as a decompression bomb ({exc})") from exc
+    with im:
+        w, h = im.size
+        if w * h > max_pixels:
+            raise PhotoError(f"{path}: {w}x{h} px ({w * h / 1e6:.0f} MP) is above the "
+                             f"{max_pixels / 1e6:.0f} MP limit; downscale it first")
         im.load()
-        if im.mode in ("I;16", "I;16B", "I;16L", "I"):
-            arr = np.asarray(im, dtype=np.float64)
-            top = 65535.0 if arr.max() > 255 else 255.0
-            gray = (arr / top).astype(np.float32)
-            return np.repeat(gray[..., None], 3, axis=-1)
+        im = ImageOps.exif_transpose(im)
+        if im.mode in ("I;16", "I;16B", "I;16L", "I;16N", "I"):
+            gray = np.asarray(im, dtype=np.float32) / 65535.0
+            return np.repeat(np.clip(gray, 0, 1)[..., None], 3, axis=-1)
         if im.mode == "F":
             gray = np.clip(np.asarray(im, dtype=np.float32), 0, 1)
             return np.repeat(gray[..., None], 3, axis=-1)
-        return np.asarray(im.convert("RGB"), dtype=np.float32) / 255.0  # alpha is dropped
+        return np.asarray(im.convert("RGB"), dtype=np.uint8)
 
 
-def expand_inputs(inputs: Iterable[str | os.PathLike]) -> list[Path]:
-    """Files as given, and the image files inside given folders (sorted, not recursive)."""
-    out: list[Path] = []
+def render_shape(height: int, width: int, render_size: int) -> tuple[int, int]:
+    """``(h, w)`` with the shorter side ``render_size`` and the photo's aspect ratio."""
+    scale = render_size / min(height, width)
+    return max(1, round(height * scale)), max(1, round(width * scale))
+
+
+class Colorizer:
+    """Colorizes photos of any size with one generator (:meth:`__call__`). Two compiled
+    functions serve every photo shape (no re-tracing per size)."""
+
+    def __init__(self, generator: Any, render_size: int = RENDER_SIZE) -> None:
+        self.generator = generator
+        self.render_size = int(render_size)
+        self.multiple = render_multiple(generator)
+        if render_size < self.multiple:
+            raise ValueError(f"render_size={render_size}: this generator needs at least "
+                             f"{self.multiple} px")
+        spec = tf.TensorSpec([None, None, 3], tf.float32)
+        self._lightness = tf.function(self._lightness_fn, input_signature=[spec])
+        self._predict = tf.function(self._predict_fn, input_signature=[
+            tf.TensorSpec([None, None, 1], tf.float32), tf.TensorSpec([2], tf.int32),
+            tf.TensorSpec([2], tf.int32)])
+        self._compose = tf.function(self._compose_fn, input_signature=[
+            tf.TensorSpec([None, None, 1], tf.float32), tf.TensorSpec([None, None, 2], tf.float32)])
+
+    @staticmethod
+    def _lightness_fn(rgb: tf.Tensor) -> tf.Tensor:
+        return color.rgb_to_lab_normalized(rgb)[0]
+
+    def _predict_fn(self, l_norm: tf.Tensor, render: tf.Tensor, full: tf.Tensor) -> tf.Tensor:
+        small = tf.image.resize(l_norm, render, antialias=True)
+        m = self.multiple
+        pad_h = (m - render[0] % m) % m
+        pad_w = (m - render[1] % m) % m
+        padded = tf.pad(small, [[0, pad_h], [0, pad_w], [0, 0]], mode="SYMMETRIC")
+        ab = self.generator(padded[None], training=False)[0]
+        ab = tf.cast(ab, tf.float32)[: render[0], : render[1]]
+        return tf.image.resize(ab, full, method="bilinear")
+
+    @staticmethod
+    def _compose_fn(l_norm: tf.Tensor, ab: tf.Tensor) -> tf.Tensor:
+        rgb = color.lab_to_rgb_keep_lightness(color.denormalize_lab(l_norm, ab))
+        return tf.cast(tf.round(rgb * 255.0), tf.uint8)
+
+    def lightness(self, photo: np.ndarray) -> np.ndarray:
+        """L of a photo (``uint8`` or float RGB) in [-1, 1], ``[H, W, 1]`` float32, by strips."""
+        h, w = photo.shape[:2]
+        rows = max(1, STRIP_PIXELS // max(w, 1))
+        out = np.empty((h, w, 1), np.float32)
+        for r in range(0, h, rows):
+            strip = photo[r:r + rows]
+            strip = (strip.astype(np.float32) / 255.0 if strip.dtype == np.uint8
+                     else strip.astype(np.float32))
+            out[r:r + rows] = self._lightness(tf.constant(strip)).numpy()
+        return out
+
+    def __call__(self, photo: Any) -> tuple[np.ndarray, np.ndarray]:
+        """``(gray, colorized)`` of one photo: gray ``[H, W]`` float32 in [0, 1] (L / 100),
+        colorized ``[H, W, 3]`` ``uint8`` at the photo's own size, with the photo's own L."""
+        photo = _as_rgb(photo)
+        h, w = photo.shape[:2]
+        l_full = self.lightness(photo)
+        del photo
+        ab = self._predict(tf.constant(l_full), tf.constant(render_shape(h, w,
+                                                                         self.render_size)),
+                           tf.constant([h, w])).numpy()
+        rows = max(1, STRIP_PIXELS // max(w, 1))
+        out = np.empty((h, w, 3), np.uint8)
+        for r in range(0, h, rows):
+            out[r:r + rows] = self._compose(tf.constant(l_full[r:r + rows]),
+                                            tf.constant(ab[r:r + rows])).numpy()
+        return (l_full[..., 0] + 1.0) / 2.0, out
+
+
+def _as_rgb(image: Any) -> np.ndarray:
+    """Any photo array -> ``uint8`` or float32 RGB ``[H, W, 3]`` (gray repeated, alpha dropped;
+    uint16 scaled by 65535)."""
+    img = np.asarray(image)
+    if img.ndim == 2:
+        img = img[..., None]
+    if img.ndim != 3 or img.shape[-1] not in (1, 3, 4):
+        raise ValueError(f"a photo needs shape [H, W] or [H, W, 1/3/4], got {img.shape}")
+    if img.shape[-1] == 1:
+        img = np.repeat(img, 3, axis=-1)
+    img = img[..., :3]
+    if img.dtype == np.uint8:
+        return img
+    if img.dtype == np.uint16:
+        return (img.astype(np.float32) / 65535.0)
+    return np.clip(img.astype(np.float32), 0.0, 1.0)
+
+
+_CACHE: "weakref.WeakKeyDictionary[Any, dict[int, Colorizer]]" = weakref.WeakKeyDictionary()
+
+
+def colorizer_for(generator: Any, render_size: int = RENDER_SIZE) -> Colorizer:
+    """A :class:`Colorizer`, kept per generator and render size (compiled once)."""
+    per_size = _CACHE.setdefault(generator, {})
+    if render_size not in per_size:
+        per_size[render_size] = Colorizer(generator, render_size)
+    return per_size[render_size]
+
+
+def colorize_image(generator: Any, image: Any,
+                   render_size: int = RENDER_SIZE) -> tuple[np.ndarray, np.ndarray]:
+    """Colorize one photo array of any size at full resolution; returns ``(gray, colorized)``
+    as float32 in [0, 1] (``[H, W]`` and ``[H, W, 3]``). See :class:`Colorizer`."""
+    gray, out = colorizer_for(generator, render_size)(image)
+    return gray, out.astype(np.float32) / 255.0
+
+
+def expand_inputs(inputs: Iterable[str | os.PathLike]) -> tuple[list[Path], list[tuple[str, str]]]:
+    """Files as given, and the files inside given folders (sorted, not recursive); returns
+    ``(photos, skipped)`` where ``skipped`` lists the folder entries that are not a
+    supported image type (hidden files are ignored)."""
+    photos: list[Path] = []
+    skipped: list[tuple[str, str]] = []
     for item in inputs:
         p = Path(item).expanduser()
         if p.is_dir():
-            out += sorted(f for f in p.iterdir()
-                          if f.is_file() and f.suffix.lower() in IMAGE_SUFFIXES)
+            for f in sorted(p.iterdir()):
+                if f.name.startswith(".") or not f.is_file():
+                    continue
+                if f.suffix.lower() in IMAGE_SUFFIXES:
+                    photos.append(f)
+                else:
+                    skipped.append((str(f), f"not a supported image type ({f.suffix or 'none'};"
+                                            f" use {', '.join(sorted(IMAGE_SUFFIXES))})"))
         else:
-            out.append(p)
-    return out
+            photos.append(p)
+    return photos, skipped
 
 
-def colorize_files(generator, inputs: Iterable[str | os.PathLike],
-                   out_dir: str | os.PathLike, verbose: bool = True) -> ColorizeReport:
-    """Colorize each input photo into ``out_dir/<stem>.png`` (``<stem>-2.png`` on a clash)."""
+def _read(path: Path) -> np.ndarray | str:
+    """The photo, or the reason it cannot be read."""
+    try:
+        return read_photo(path)
+    except FileNotFoundError:
+        return "no such file"
+    except IsADirectoryError:
+        return "is a folder"
+    except PhotoError as exc:
+        return str(exc).removeprefix(f"{path}: ")
+    except (UnidentifiedImageError, OSError, ValueError, SyntaxError) as exc:
+        return f"cannot read the image: {exc}"
+
+
+def _write_png(image: np.ndarray, target: Path) -> str | None:
+    """Write atomically (temporary name, then rename); returns an error message or None."""
+    tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+    try:
+        Image.fromarray(image).save(tmp, format="PNG", compress_level=1)
+        os.replace(tmp, target)
+        return None
+    except OSError as exc:
+        return f"cannot write {target}: {exc.strerror or exc}"
+    finally:
+        if tmp.exists():
+            tmp.unlink()
+
+
+def _prefetch(paths: list[Path], pool: cf.Executor, ahead: int = 4
+              ) -> Iterator[tuple[Path, np.ndarray | str]]:
+    """Read photos in the background, ``ahead`` at a time, in order."""
+    futures = [pool.submit(_read, p) for p in paths[:ahead]]
+    for i, path in enumerate(paths):
+        if i + ahead < len(paths):
+            futures.append(pool.submit(_read, paths[i + ahead]))
+        yield path, futures[i].result()
+
+
+def colorize_files(generator: Any, inputs: Iterable[str | os.PathLike],
+                   out_dir: str | os.PathLike, render_size: int = RENDER_SIZE,
+                   verbose: bool = True) -> ColorizeReport:
+    """Colorize each input photo into ``out_dir/<stem>.png`` (``<stem>-2.png`` on a clash with
+    another output or with an input file). Reading and writing overlap with the network."""
     out = Path(out_dir).expanduser()
     try:
         out.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise OSError(f"cannot create the output folder {out}: {exc}") from exc
-    report = ColorizeReport()
+    photos, skipped = expand_inputs(inputs)
+    report = ColorizeReport(skipped=list(skipped))
+    for path, reason in skipped:
+        if verbose:
+            print(f"skipped {path}: {reason}")
+    inputs_resolved = {p.resolve() for p in photos if p.exists()}
+    colorizer = colorizer_for(generator, render_size)
     used: set[str] = set()
-    for path in expand_inputs(inputs):
-        try:
-            photo = read_photo(path)
-        except FileNotFoundError:
-            report.skipped.append((str(path), "no such file"))
-        except (UnidentifiedImageError, OSError, ValueError, SyntaxError) as exc:
-            report.skipped.append((str(path), f"cannot read the image: {exc}"))
+    pending: list[tuple[Path, Path, cf.Future]] = []
+
+    def finish(item: tuple[Path, Path, cf.Future]) -> None:
+        src, target, future = item
+        error = future.result()
+        if error:
+            report.skipped.append((str(src), error))
+            if verbose:
+                print(f"skipped {src}: {error}")
         else:
-            _, colour = colorize_image(generator, photo)
+            report.written.append((str(src), str(target)))
+
+    with cf.ThreadPoolExecutor(2) as readers, cf.ThreadPoolExecutor(2) as writers:
+        for path, photo in _prefetch(photos, readers):
+            if isinstance(photo, str):
+                report.skipped.append((str(path), photo))
+                if verbose:
+                    print(f"skipped {path}: {photo}")
+                continue
+            _, colour = colorizer(photo)
             stem, k = path.stem, 1
-            while stem in used:
+            while stem in used or (out / f"{stem}.png").resolve() in inputs_resolved:
                 k += 1
                 stem = f"{path.stem}-{k}"
             used.add(stem)
             target = out / f"{stem}.png"
-            Image.fromarray(np.round(colour * 255).astype(np.uint8)).save(target)
-            report.written.append((str(path), str(target)))
+            pending.append((path, target, writers.submit(_write_png, colour, target)))
             if verbose:
                 print(f"{path} -> {target} ({photo.shape[1]}x{photo.shape[0]})")
-            continue
-        if verbose:
-            print(f"skipped {report.skipped[-1][0]}: {report.skipped[-1][1]}")
+            while pending and pending[0][2].done():
+                finish(pending.pop(0))
+        for item in pending:
+            finish(item)
     return report
+
+
+def compare_photos(generator: Any, paths: Iterable[str | os.PathLike],
+                   render_size: int = RENDER_SIZE
+                   ) -> tuple[list[np.ndarray], list[np.ndarray], list[np.ndarray]]:
+    """Whole photos at their own size for figures and the slider: ``(originals, grays,
+    colorized)``, lists of float arrays in [0, 1] (``[H, W, 3]``, ``[H, W]``, ``[H, W, 3]``)."""
+    colorizer = colorizer_for(generator, render_size)
+    originals, grays, colours = [], [], []
+    for path in paths:
+        photo = read_photo(path)
+        gray, colour = colorizer(photo)
+        originals.append(photo.astype(np.float32) / 255.0 if photo.dtype == np.uint8
+                         else photo)
+        grays.append(gray)
+        colours.append(colour.astype(np.float32) / 255.0)
+    return originals, grays, colours

@@ -32,8 +32,7 @@ GRAY_MODES = {"1", "L", "LA", "I", "F", "I;16", "I;16B", "I;16L", "I;16N", "La"}
 READABLE_FORMATS = {"JPEG", "PNG"}
 
 
-class DataError(RuntimeError):
-    """A data folder or archive that cannot be used; the message names the path and the fix."""
+from colorgan_utils.errors import DataError  # noqa: E402  (re-exported: data.DataError)
 
 
 # --------------------------------------------------------------------------- download

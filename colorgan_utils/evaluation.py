@@ -17,51 +17,9 @@ from colorgan_utils import metrics
 from colorgan_utils.color import lab_normalized_to_rgb
 from colorgan_utils.config import Config
 from colorgan_utils.data import ImageRecord, make_dataset
-from colorgan_utils.models import load_generator, training_size
+from colorgan_utils.models import training_size
 
-PRETRAINED = Path(__file__).resolve().parent / "pretrained" / "generator_cpu64.npz"
 THRESHOLD = 0.5  # P(real) above this is a "real" verdict (logit > 0)
-
-
-def find_generator(run: str | os.PathLike | None) -> Path:
-    """The generator file of a run folder (best, else last), a file given directly, or the
-    pretrained generator shipped with the package when ``run`` is ``None``."""
-    if run is None:
-        if not PRETRAINED.is_file():
-            raise FileNotFoundError(f"no run given and no pretrained generator at {PRETRAINED}")
-        return PRETRAINED
-    p = Path(run).expanduser()
-    if p.is_file():
-        return p
-    for name in ("generator_best.keras", "generator_last.keras"):
-        if (p / name).is_file():
-            return p / name
-    raise FileNotFoundError(
-        f"{p} holds no generator_best.keras or generator_last.keras: train it first "
-        "(python -m colorgan_utils train --out DIR)")
-
-
-def load_run(run: str | os.PathLike | None) -> tuple[keras.Model, keras.Model | None]:
-    """(generator, discriminator or None) of a run folder or generator file."""
-    gen_path = find_generator(run)
-    generator = load_generator(gen_path)
-    disc_path = gen_path.with_name(gen_path.name.replace("generator", "discriminator", 1))
-    disc = None
-    if run is not None and gen_path.name.startswith("generator") and disc_path.is_file():
-        disc = keras.models.load_model(disc_path)
-    return generator, disc
-
-
-def run_config(run: str | os.PathLike | None, default: Config) -> Config:
-    """The settings a run was trained with (its ``config.json``), so that evaluation splits the
-    data exactly as training did; ``default`` when there is no such file. The data folder and
-    the preset name stay those of ``default``."""
-    if run is None or not (Path(run) / "config.json").is_file():
-        return default
-    saved = json.loads((Path(run) / "config.json").read_text())
-    known = {k: v for k, v in saved.items() if k in Config.__dataclass_fields__}
-    known.update(data_dir=default.data_dir, preset=default.preset)
-    return Config(**known)
 
 
 def colorize_records(generator: keras.Model, records: Sequence[ImageRecord | str],

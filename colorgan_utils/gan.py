@@ -23,7 +23,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from colorgan_utils import ab_bins
+from colorgan_utils import ab_bins, models
 
 
 def _bce(logits: tf.Tensor, target: float) -> tf.Tensor:
@@ -130,9 +130,8 @@ class ColorGAN(keras.Model):
         ``[B, H, W, 2]`` in [-1, 1], average-pooled to ``h x w`` and soft-encoded."""
         logits = tf.cast(logits, tf.float32)
         ab = tf.cast(ab, tf.float32)
-        factor = ab.shape[1] // logits.shape[1] if ab.shape[1] and logits.shape[1] else 4
-        if factor > 1:
-            ab = tf.nn.avg_pool2d(ab, factor, factor, "VALID")
+        stride = models.CLASS_STRIDE
+        ab = tf.nn.avg_pool2d(ab, stride, stride, "VALID")
         target, nearest = ab_bins.soft_encode(ab, self.centres)
         ce = -tf.reduce_sum(target * tf.nn.log_softmax(logits, axis=-1), axis=-1)
         weight = tf.gather(tf.constant(self.class_weights), nearest)

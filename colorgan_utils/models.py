@@ -24,6 +24,7 @@ def _init() -> keras.initializers.Initializer:
     return keras.initializers.RandomNormal(0.0, 0.02)
 
 
+CLASS_STRIDE = 4  # the classification head predicts ab bins at 1/4 of the photo's size
 MAX_DEPTH = 6  # stride-2 levels of the U-Net: renders at any multiple of 64 px
 
 
@@ -130,7 +131,7 @@ def build_generator(image_size: int = 64, width: int = 32, max_mult: int = 4,
 
     logits = layers.Conv2D(len(bins), 1, dtype="float32", name="ab_logits")(x)
     ab_small = AnnealedMean(bins, temperature, dtype="float32", name="annealed_mean")(logits)
-    out = layers.UpSampling2D(4, interpolation="bilinear", dtype="float32", name="ab")(ab_small)
+    out = layers.UpSampling2D(CLASS_STRIDE, interpolation="bilinear", dtype="float32", name="ab")(ab_small)
     return keras.Model(inp, out, name=name)
 
 
@@ -249,59 +250,16 @@ def build_colorizer(generator: keras.Model, name: str = "colorizer") -> keras.Mo
 
     RGB -> Lab -> L (the black-and-white image it made, returned as ``gray`` ``[S,S,1]`` in
     [0, 1]) -> generator -> ab -> Lab -> RGB (``colorized`` ``[S,S,3]``, lightness = input's).
-    A black-and-white photo stored as 3 equal channels goes through unchanged in L; for a
-    1-channel or any-size photo use :func:`colorize_image`.
+    A black-and-white photo stored as 3 equal channels goes through unchanged in L; sides must
+    be multiples of :func:`render_multiple`. For a photo file of any size use
+    :func:`colorgan_utils.colorize.colorize_image`.
     """
-    size = generator.input_shape[1]
-    rgb = keras.Input((size, size, 3), name="rgb")
+    rgb = keras.Input((None, None, 3), name="rgb")
     l_norm, _ = RGBToLab(name="rgb_to_lab")(rgb)
     ab = generator(l_norm)
     colorized = LabToRGB(name="lab_to_rgb")([l_norm, ab])
     gray = LToGray(name="gray")(l_norm)
     return keras.Model(rgb, {"gray": gray, "colorized": colorized}, name=name)
-
-
-def to_rgb_float(image: Any) -> tf.Tensor:
-    """Any photo array -> float32 RGB in [0, 1]: uint8/uint16/float, ``[H,W]``, 1, 3 or 4
-    channels (alpha dropped, 1 channel repeated)."""
-    img = tf.convert_to_tensor(image)
-    if img.dtype == tf.uint8:
-        img = tf.cast(img, tf.float32) / 255.0
-    elif img.dtype == tf.uint16:
-        img = tf.cast(img, tf.float32) / 65535.0
-    else:
-        img = tf.cast(img, tf.float32)
-    if img.shape.rank == 2:
-        img = img[..., None]
-    channels = img.shape[-1]
-    if channels == 1:
-        img = tf.repeat(img, 3, axis=-1)
-    elif channels == 4:
-        img = img[..., :3]
-    elif channels != 3:
-        raise ValueError(f"a photo needs 1, 3 or 4 channels, got shape {tuple(img.shape)}")
-    return tf.clip_by_value(img, 0.0, 1.0)
-
-
-def colorize_image(generator: keras.Model, image: Any) -> tuple[np.ndarray, np.ndarray]:
-    """Colorize one photo of any size at full resolution; returns ``(gray, colorized)``.
-
-    The photo's own full-resolution L is kept; the net runs on L resized to its input size,
-    and only its ab output is resized back up. ``gray`` is ``[H, W]`` in [0, 1] (L / 100),
-    ``colorized`` ``[H, W, 3]`` in [0, 1]. Colour photos are treated as black-and-white ones.
-    """
-    rgb = to_rgb_float(image)
-    if rgb.shape.rank != 3:
-        raise ValueError(f"colorize_image() takes one photo, got shape {tuple(rgb.shape)}")
-    size = generator.input_shape[1]
-    h, w = int(rgb.shape[0]), int(rgb.shape[1])
-    l_full, _ = color.rgb_to_lab_normalized(rgb)
-    l_small = tf.image.resize(l_full, (size, size), antialias=True)
-    ab_small = generator(l_small[None], training=False)[0]
-    ab_full = tf.image.resize(tf.cast(ab_small, tf.float32), (h, w), method="bilinear")
-    out = color.lab_to_rgb_keep_lightness(color.denormalize_lab(l_full, ab_full))
-    gray = (l_full[..., 0] + 1.0) / 2.0
-    return gray.numpy(), out.numpy()
 
 
 # ------------------------------------------------------------------ compact files
@@ -329,13 +287,6 @@ def load_compact(path: str | os.PathLike) -> keras.Model:
     model = keras.Model.from_config(config)
     model.set_weights(weights)
     return model
-
-
-def load_generator(path: str | os.PathLike) -> keras.Model:
-    """Load a generator from a ``.keras`` file or a compact ``.npz`` file."""
-    if str(path).endswith(".npz"):
-        return load_compact(path)
-    return keras.models.load_model(path)
 
 
 # ------------------------------------------------------------------ cost

@@ -1,16 +1,12 @@
 """One function that trains a ColorGAN run into a folder, resumably: :func:`train`.
 
-Taught in notebook 04; ``python -m colorgan_utils train`` calls it. A run folder holds:
-
-``config.json`` (settings), ``history.csv`` (one row per epoch), ``samples/epoch_NNN.png``,
-``generator_best.keras`` / ``generator_last.keras`` (+ discriminators), ``backup/`` (weights,
-optimizer state and epoch for resuming), ``logs/`` (TensorBoard), ``state.json``.
-Running :func:`train` again on the same folder continues after the last completed epoch.
+Taught in notebook 04; ``python -m colorgan_utils train`` calls it. What a run folder holds is
+described (and its file names owned) by :mod:`colorgan_utils.runs`. Running :func:`train`
+again on the same folder continues after the last completed epoch.
 """
 
 from __future__ import annotations
 
-import json
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,20 +17,23 @@ import tensorflow as tf
 
 from colorgan_utils import env
 from colorgan_utils.callbacks import (
-    AdversarialSwitch, GeneratorCheckpoint, HistoryCSV, ResumableBackup, SampleGrid,
+    AdversarialSwitch, BackupCommit, GeneratorCheckpoint, HistoryCSV, ResumableBackup,
+    SampleGrid,
     StopOnNonFinite, Throughput, TimeBudget, TrainingError,
 )
 from colorgan_utils.config import Config
 from colorgan_utils.data import load_splits, make_dataset, steps_for
 from colorgan_utils.gan import ColorGAN
-from colorgan_utils.models import build_models
+from colorgan_utils.models import CLASS_STRIDE, build_models
+from colorgan_utils import runs
+from colorgan_utils.runs import run_status
 
 # settings that must match to resume a run (the rest, e.g. epochs, may change)
 MODEL_KEYS = ("image_size", "generator_width", "generator_max_mult", "discriminator_width",
               "l1_lambda", "warmup_epochs", "batch_size", "max_images", "val_fraction",
               "test_fraction", "objective", "ce_lambda", "prior_mix", "temperature",
               "adversarial_lambda")
-PRIOR_FILE = "ab_prior.npz"
+
 
 
 @dataclass
@@ -63,14 +62,11 @@ def _writable(run_dir: Path) -> None:
 
 
 def _check_config(run_dir: Path, cfg: Config) -> None:
-    saved = run_dir / "config.json"
-    if not saved.is_file():
+    old = runs.saved_config(run_dir)
+    if old is None:
         return
-    try:
-        old = json.loads(saved.read_text())
-    except json.JSONDecodeError as exc:
-        raise TrainingError(f"{saved} is not valid JSON ({exc}); fix or delete it") from exc
-    diff = {k: (old.get(k), getattr(cfg, k)) for k in MODEL_KEYS if old.get(k) != getattr(cfg, k)}
+    diff = {k: (old.get(k, getattr(Config(), k)), getattr(cfg, k)) for k in MODEL_KEYS
+            if old.get(k, getattr(Config(), k)) != getattr(cfg, k)}
     if diff:
         what = ", ".join(f"{k}: run has {a!r}, now {b!r}" for k, (a, b) in diff.items())
         raise TrainingError(
@@ -88,14 +84,15 @@ def training_prior(records: list, cfg: Config, run_dir: Path | None = None,
 
     from colorgan_utils import ab_bins
 
-    path = run_dir / PRIOR_FILE if run_dir is not None else None
+    path = run_dir / runs.PRIOR if run_dir is not None else None
     if path is not None and path.is_file():
         with np.load(path) as f:
             return {k: f[k] for k in f.files}
     centres = ab_bins.in_gamut_bins()
     picks = records[:: max(1, len(records) // max_photos)]
     ds = make_dataset(picks, cfg, training=False, cache=False)
-    pooled = (tf.nn.avg_pool2d(ab, 4, 4, "VALID") for _, ab in ds)
+    stride = CLASS_STRIDE
+    pooled = (tf.nn.avg_pool2d(ab, stride, stride, "VALID") for _, ab in ds)
     prior = ab_bins.colour_prior(pooled, centres)
     weights = ab_bins.rebalancing_weights(prior, cfg.prior_mix)
     out = {"centres": centres, "prior": prior, "weights": weights,
@@ -107,20 +104,34 @@ def training_prior(records: list, cfg: Config, run_dir: Path | None = None,
     return out
 
 
-def run_status(run_dir: str | os.PathLike) -> dict[str, Any]:
-    """``{"epochs_done", "epochs", "finished"}`` of a run folder (zeros when there is none)."""
-    state = Path(run_dir) / "state.json"
-    if state.is_file():
-        return json.loads(state.read_text())
-    return {"epochs_done": len(HistoryCSV.read(Path(run_dir) / "history.csv")), "epochs": 0,
-            "finished": False}
-
-
 def set_precision(cfg: Config) -> str:
     """``mixed_float16`` when the config asks for it and a GPU is there, else ``float32``."""
     policy = "mixed_float16" if cfg.mixed_precision and env.gpu_info() else "float32"
     keras.mixed_precision.set_global_policy(policy)
     return policy
+
+
+def _check_resumable(run_dir: Path, history: list[dict[str, Any]]) -> None:
+    """Refuse to go on when the backup that resuming needs is gone but the run has epochs:
+    Keras would otherwise restart from random weights without a word."""
+    backup = run_dir / runs.BACKUP
+    weights, meta = backup / "latest.weights.h5", backup / "training_metadata.json"
+    done = ResumableBackup(backup).epoch  # epochs the backup holds
+    # an interruption leaves at most one epoch written but not yet backed up
+    lost = (meta.is_file() and not weights.is_file()) or len(history) > done + 1
+    if lost:
+        raise TrainingError(
+            f"{run_dir} has {len(history)} trained epoch(s) in {runs.HISTORY} but its backup "
+            f"weights ({weights}) are gone, so it cannot resume. Start over in a new folder "
+            f"(--out), or delete {run_dir} to retrain it from scratch; its "
+            f"{runs.model_file(run_dir, 'generator', 'last').name} is still usable for "
+            "evaluate/colorize.")
+
+
+def _remove_partial_files(run_dir: Path) -> None:
+    """Temporary files of a save that was killed are not results: remove them."""
+    for tmp in list(run_dir.glob("*.tmp.keras")) + list(run_dir.glob(".*.tmp")):
+        tmp.unlink(missing_ok=True)
 
 
 def train(cfg: Config, run_dir: str | os.PathLike, data_dir: str | os.PathLike | None = None,
@@ -129,21 +140,35 @@ def train(cfg: Config, run_dir: str | os.PathLike, data_dir: str | os.PathLike |
     """Train (or resume) a run in ``run_dir``; returns its history.
 
     A finished run is left alone (``already_finished``); asking for more ``epochs`` than it
-    has continues it. A non-finite loss raises :class:`TrainingError` naming the epoch and the
-    last good checkpoint; so does a checkpoint that does not fit the model.
+    has continues it. A second ``train`` on the same folder is refused while this one runs
+    (``train.lock``). Nothing is written to a new folder before the first epoch can start. A
+    non-finite loss raises :class:`TrainingError` naming the epoch and the last good
+    checkpoint; so does a checkpoint that does not fit the model.
     """
     run_dir = Path(run_dir).expanduser()
-    epochs = int(epochs or cfg.epochs)
+    epochs = int(cfg.epochs if epochs is None else epochs)
+    if epochs < 1:
+        raise TrainingError(f"epochs={epochs}: train at least 1 epoch")
+    if cfg.batch_size < 1:
+        raise TrainingError(f"batch_size={cfg.batch_size}: use 1 or more")
     cfg = cfg.replace(epochs=epochs)
     _writable(run_dir)
+    with runs.lock(run_dir):
+        return _train_locked(cfg, run_dir, data_dir, epochs, strategy, verbose, splits,
+                             extra_callbacks)
+
+
+def _train_locked(cfg: Config, run_dir: Path, data_dir: Any, epochs: int, strategy: Any,
+                  verbose: Any, splits: dict | None, extra_callbacks: list | None) -> RunResult:
     _check_config(run_dir, cfg)
     status = run_status(run_dir)
-    history = HistoryCSV.read(run_dir / "history.csv")
+    history = HistoryCSV.read(run_dir / runs.HISTORY)
     if status.get("finished") and status.get("epochs_done", 0) >= epochs:
         print(f"{run_dir} already finished {status['epochs_done']} epochs; nothing to do "
               "(ask for more epochs to continue it).")
         return RunResult(run_dir, history, epochs, already_finished=True)
-    (run_dir / "config.json").write_text(cfg.to_json())
+    _check_resumable(run_dir, history)
+    _remove_partial_files(run_dir)
 
     if splits is None:
         _, splits = load_splits(cfg, data_dir)
@@ -151,6 +176,9 @@ def train(cfg: Config, run_dir: str | os.PathLike, data_dir: str | os.PathLike |
         raise TrainingError("no training photos: check the data folder with "
                             "`python -m colorgan_utils scan DIR`")
     val = splits["val"] or splits["train"][: cfg.batch_size]
+    if not splits["val"]:
+        print(f"warning: no validation photos; the 'best' generator is chosen on {len(val)} "
+              "training photos (use more photos for a real validation split)")
     train_ds = make_dataset(splits["train"], cfg, training=True, repeat=True)
     steps = cfg.steps_per_epoch or steps_for(len(splits["train"]), cfg.batch_size, True)
     val_ds = make_dataset(val, cfg, training=False, repeat=True)
@@ -174,33 +202,37 @@ def train(cfg: Config, run_dir: str | os.PathLike, data_dir: str | os.PathLike |
             jit_compile=cfg.jit_compile,
         )
     stop = StopOnNonFinite(run_dir)
+    backup = ResumableBackup(run_dir / runs.BACKUP)
+    monitor = "val_g_ce" if cfg.objective == "classify" else "val_g_l1"
     callbacks = [
         stop,
+        backup,  # restores first; saves last (BackupCommit)
         AdversarialSwitch(),
         Throughput(cfg.batch_size),
-        ResumableBackup(run_dir / "backup"),
-        HistoryCSV(run_dir / "history.csv"),
-        GeneratorCheckpoint(run_dir, "val_g_ce" if cfg.objective == "classify" else "val_g_l1"),
+        HistoryCSV(run_dir / runs.HISTORY),
+        GeneratorCheckpoint(run_dir, monitor),
         SampleGrid(run_dir, sample_l, sample_ab),
-        keras.callbacks.TensorBoard(str(run_dir / "logs"), write_graph=False),
+        keras.callbacks.TensorBoard(str(run_dir / runs.LOGS), write_graph=False),
         *(extra_callbacks or []),
     ]
     if cfg.max_minutes:
         callbacks.insert(1, TimeBudget(cfg.max_minutes))
+    callbacks.append(BackupCommit(backup))
     if verbose:
         print(f"Training {run_dir}: {len(splits['train'])} train / {len(val)} val photos, "
-              f"{cfg.image_size} px, batch {cfg.batch_size} on "
+              f"{cfg.image_size} px, batch {cfg.batch_size}, objective {cfg.objective}, on "
               f"{strategy.num_replicas_in_sync} replica(s), {policy}, XLA {cfg.jit_compile}")
+    runs.write_json(run_dir / runs.CONFIG, cfg.to_dict())  # all checks passed: a real run
     try:
         gan.fit(train_ds, validation_data=val_ds, epochs=epochs, callbacks=callbacks,
                 verbose=verbose, steps_per_epoch=steps, shuffle=False,
                 validation_steps=steps_for(len(val), cfg.batch_size, False))
     finally:
         keras.mixed_precision.set_global_policy("float32")
-    history = HistoryCSV.read(run_dir / "history.csv")
+    history = HistoryCSV.read(run_dir / runs.HISTORY)
     state = {"epochs_done": len(history), "epochs": epochs,
              "finished": not gan.diverged and len(history) >= epochs}
-    (run_dir / "state.json").write_text(json.dumps(state))
+    runs.write_json(run_dir / runs.STATE, state)
     if gan.diverged:
         raise TrainingError(gan.diverged)
     return RunResult(run_dir, history, epochs, gan=gan)

@@ -126,7 +126,8 @@ def plot_comparison(columns: dict[str, np.ndarray], row_titles: Sequence[str] | 
                     size: float = 2.2):
     """A grid with one column per entry of ``columns`` (e.g. original / gray / colorized).
 
-    Each value is a batch ``[N, H, W, C]`` (C = 1 or 3) or ``[N, H, W]`` in [0, 1].
+    Each value is a batch ``[N, H, W, C]`` (C = 1 or 3) or ``[N, H, W]`` in [0, 1], or a list
+    of N such images (whole photos of different sizes).
     Used by notebooks 02, 04 and 05 and by the per-epoch sample grids.
     """
     import matplotlib.pyplot as plt
@@ -135,9 +136,9 @@ def plot_comparison(columns: dict[str, np.ndarray], row_titles: Sequence[str] | 
     n = len(next(iter(columns.values())))
     fig, axes = plt.subplots(n, len(names), figsize=(size * len(names), size * n), squeeze=False)
     for j, name in enumerate(names):
-        batch = np.asarray(columns[name])
+        batch = columns[name]  # an array, or a list of images of different sizes
         for i in range(n):
-            img = batch[i]
+            img = np.asarray(batch[i])
             if img.ndim == 3 and img.shape[-1] == 1:
                 img = img[..., 0]
             ax = axes[i, j]
@@ -345,5 +346,70 @@ def plot_gradcam(images: np.ndarray, maps: np.ndarray, scores: Sequence[float],
             ax.set_xticks([])
             ax.set_yticks([])
     axes[1, 0].set_ylabel("Grad-CAM", fontsize=9)
+    fig.tight_layout()
+    return fig
+
+
+def _ab_grid(centres: np.ndarray, values: np.ndarray, grid: float = 10.0,
+             limit: float = 110.0) -> np.ndarray:
+    """Per-bin values laid on the 23 x 23 ab grid (NaN where there is no bin); rows are b
+    (top = +b), columns a."""
+    n = int(round(2 * limit / grid)) + 1
+    out = np.full((n, n), np.nan)
+    for (a, b), v in zip(np.asarray(centres), np.asarray(values, np.float64)):
+        out[n - 1 - int(round((b + limit) / grid)), int(round((a + limit) / grid))] = v
+    return out
+
+
+def ab_bin_colours(centres: np.ndarray, lightness: float = 60.0) -> np.ndarray:
+    """The sRGB colour of every ab bin at one lightness, on the ab grid ``[23, 23, 3]`` (white
+    where there is no bin; out-of-gamut colours lose chroma, as in every colorization)."""
+    import tensorflow as tf
+
+    from colorgan_utils.color import lab_to_rgb_keep_lightness
+
+    lab = np.concatenate([np.full((len(centres), 1), lightness), centres], -1)
+    rgb = lab_to_rgb_keep_lightness(tf.constant(lab[None], tf.float32)).numpy()[0]
+    img = np.stack([_ab_grid(centres, rgb[:, k]) for k in range(3)], -1)
+    return np.where(np.isnan(img), 1.0, img)
+
+
+def plot_ab_bins(centres: np.ndarray, lightness: float = 60.0):
+    """The ab plane cut into bins of 10 x 10 Lab units: each in-gamut bin in its colour
+    (notebook 02)."""
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(4.4, 4.4))
+    ax.imshow(ab_bin_colours(centres, lightness), extent=(-115, 115, -115, 115))
+    ax.axhline(0, color="k", lw=0.4)
+    ax.axvline(0, color="k", lw=0.4)
+    ax.set_xlabel("a (green - red)")
+    ax.set_ylabel("b (blue - yellow)")
+    ax.set_title(f"{len(centres)} ab bins (shown at L = {lightness:g})")
+    return fig
+
+
+def plot_colour_prior(centres: np.ndarray, prior: np.ndarray, weights: np.ndarray):
+    """The training split's colour prior on the ab plane (log scale), and what the loss sees
+    after class rebalancing (prior x weight): the common grays and browns stop dominating
+    (notebook 04)."""
+    import matplotlib.pyplot as plt
+
+    fig, axes = plt.subplots(1, 3, figsize=(13, 4.2))
+    extent = (-115, 115, -115, 115)
+    axes[0].imshow(ab_bin_colours(centres), extent=extent)
+    axes[0].set_title("the bins, in their colour")
+    effective = prior * weights
+    effective = effective / effective.sum()
+    vmin = np.log10(max(float(prior[prior > 0].min()), 1e-8))
+    for ax, values, title in ((axes[1], prior, "prior of our training photos"),
+                              (axes[2], effective, "after rebalancing (prior x weight)")):
+        im = ax.imshow(np.log10(np.maximum(_ab_grid(centres, values), 1e-12)), extent=extent,
+                       cmap="magma", vmin=vmin, vmax=0)
+        ax.set_title(title)
+        fig.colorbar(im, ax=ax, fraction=0.046, label="log10 probability")
+    for ax in axes:
+        ax.set_xlabel("a")
+        ax.set_ylabel("b")
     fig.tight_layout()
     return fig

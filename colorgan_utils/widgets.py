@@ -43,9 +43,18 @@ def comparison_frame(images: dict[str, np.ndarray], index: int, pair: str,
     return wipe(images[left][index], images[right][index], position)
 
 
-def comparison_slider(originals: np.ndarray, grays: np.ndarray, colorized: np.ndarray,
-                      scale: int = 4) -> Any:
-    """An ipywidgets slider: choose the photo, the pair, and wipe across the picture."""
+def display_scale(image: np.ndarray, target: int = 384) -> int:
+    """Whole-number enlargement for showing a small image: up to ``target`` px on its longer
+    side, never more than 2x (a 128 px crop is shown at 256 px, a photo at its own size)."""
+    longest = max(np.asarray(image).shape[:2])
+    return int(max(1, min(2, target // max(longest, 1))))
+
+
+def comparison_slider(originals: Any, grays: Any, colorized: Any,
+                      scale: int | None = None) -> Any:
+    """An ipywidgets slider: choose the photo, the pair, and wipe across the picture. The
+    images may differ in size (whole photos); each is shown at its own size, small ones
+    enlarged at most 2x (``scale=None``), never stretched to the output's width."""
     import ipywidgets as w
 
     images = {"original": originals, "gray": grays, "colorized": colorized}
@@ -56,7 +65,10 @@ def comparison_slider(originals: np.ndarray, grays: np.ndarray, colorized: np.nd
     view = w.Image(format="png")
 
     def redraw(_: Any = None) -> None:
-        view.value = to_png(comparison_frame(images, pick.value, pair.value, pos.value), scale)
+        frame = comparison_frame(images, pick.value, pair.value, pos.value)
+        k = scale or display_scale(frame)
+        view.value = to_png(frame, k)
+        view.width, view.height = frame.shape[1] * k, frame.shape[0] * k
 
     for control in (pick, pair, pos):
         control.observe(redraw, names="value")

@@ -12,7 +12,8 @@ from skimage import color as skcolor
 from colorgan_utils.colorize import colorize_files, read_photo
 from colorgan_utils.config import get_config
 from colorgan_utils.detector import build_detector, grad_cam
-from colorgan_utils.evaluation import evaluate_run, find_generator, format_table, load_run
+from colorgan_utils.evaluation import evaluate_run, format_table
+from colorgan_utils.runs import load_run
 from colorgan_utils.metrics import colorfulness
 from colorgan_utils.models import build_generator
 from colorgan_utils.training import train
@@ -206,7 +207,7 @@ def test_cli_colorize(tmp_path, run_dir, real_photo):
 
 
 def test_evaluation_splits_like_the_run_trained(run_dir):
-    from colorgan_utils.evaluation import run_config
+    from colorgan_utils.runs import run_config
 
     cfg = run_config(run_dir, get_config("cpu", environ={"COLORGAN_DATA_DIR": "/d"}))
     assert cfg.image_size == 32 and cfg.max_images == CFG.max_images
@@ -215,13 +216,14 @@ def test_evaluation_splits_like_the_run_trained(run_dir):
 
 
 def test_shipped_pretrained_generator_colorizes(real_photo, tmp_path):
-    from colorgan_utils.evaluation import PRETRAINED
-    from colorgan_utils.models import load_generator
+    from colorgan_utils.runs import PRETRAINED
 
-    path = find_generator(None)
-    assert path == PRETRAINED and path.stat().st_size <= 10 * 1024 * 1024
-    g = load_generator(path)
-    assert g.input_shape == (None, 64, 64, 1)
+    assert PRETRAINED.stat().st_size <= 10 * 1024 * 1024
+    g, critic = load_run(None)
+    assert critic is None
+    from colorgan_utils.models import training_size
+
+    assert g.input_shape == (None, None, None, 1) and training_size(g) == 128
     real_photo.save(tmp_path / "dog.jpg")
     report = colorize_files(g, [tmp_path / "dog.jpg"], tmp_path / "out", verbose=False)
     with Image.open(report.written[0][1]) as im:

@@ -6,15 +6,22 @@ import keras
 from colorgan_utils.config import get_config
 from colorgan_utils.data import load_splits, make_dataset
 from colorgan_utils.gan import ColorGAN
-from colorgan_utils.models import build_models
+from colorgan_utils.models import build_generator, build_models
 
 CFG = get_config("smoke", environ={})
 
 
-def make_gan(warmup: int = 0) -> ColorGAN:
-    g, d = build_models(CFG)
-    gan = ColorGAN(g, d, l1_lambda=100.0, warmup_epochs=warmup)
-    gan.compile(keras.optimizers.Adam(2e-4, beta_1=0.5), keras.optimizers.Adam(2e-4, beta_1=0.5))
+def make_gan(warmup: int = 0, objective: str = "l1", g_opt=None, dropout: bool = True,
+             **kwargs) -> ColorGAN:
+    cfg = CFG.replace(objective=objective)
+    g, d = build_models(cfg)
+    if not dropout:  # deterministic generator: the same batch gives the same gradient
+        g = build_generator(cfg.image_size, cfg.generator_width, cfg.generator_max_mult,
+                            dropout_blocks=0,
+                            head="classification" if objective == "classify" else "regression")
+    gan = ColorGAN(g, d, l1_lambda=100.0, warmup_epochs=warmup, objective=objective, **kwargs)
+    gan.compile(g_opt or keras.optimizers.Adam(2e-4, beta_1=0.5),
+                keras.optimizers.Adam(2e-4, beta_1=0.5))
     return gan
 
 
@@ -44,23 +51,93 @@ def test_losses_start_near_chance(batch):
     assert float(logs["g_l1"]) > 0
 
 
-def test_warmup_turns_adversarial_term_off(batch):
-    gan = make_gan(warmup=1)
-    assert float(gan.adversarial_weight.numpy()) == 0.0
-    # with the adversarial term off, the generator's gradient is the L1 gradient alone
+def _step_gradient(gan: ColorGAN, batch) -> list[np.ndarray]:
+    """The generator gradient one train_step applied (SGD with learning rate 1: -delta)."""
+    before = [v.numpy().copy() for v in gan.generator.trainable_variables]
+    gan.train_step(batch)
+    return [b - v.numpy() for b, v in zip(before, gan.generator.trainable_variables)]
+
+
+@pytest.mark.parametrize("objective", ["l1", "classify"])
+def test_warmup_step_follows_the_colour_loss_alone(batch, objective):
+    """With the adversarial weight at 0, train_step's generator gradient is exactly the gradient
+    of the colour loss (100 * L1, or 10 * rebalanced cross-entropy); after the warm-up the GAN
+    term changes it."""
     lum, ab = batch
-    with tf.GradientTape() as tape:
-        d_loss, g_adv, g_l1, _, _ = gan._forward(lum, ab, True)
-        loss = gan.adversarial_weight * g_adv + gan.l1_lambda * g_l1
-    with tf.GradientTape() as tape2:
-        fake = gan.generator(lum, training=True)
-        l1_only = gan.l1_lambda * tf.reduce_mean(tf.abs(ab - fake))
-    g1 = tape.gradient(loss, gan.generator.trainable_variables)
-    g2 = tape2.gradient(l1_only, gan.generator.trainable_variables)
-    assert all(np.isfinite(x.numpy()).all() for x in g1)
-    # same loss value; dropout makes the two passes differ, so compare the L1 terms
-    assert float(loss) == pytest.approx(100.0 * float(g_l1))
-    assert len(g1) == len(g2)
+    for warmup, same in ((1, True), (0, False)):
+        keras.utils.set_random_seed(1)
+        gan = make_gan(warmup=warmup, objective=objective, dropout=False,
+                       g_opt=keras.optimizers.SGD(1.0))
+        assert float(gan.adversarial_weight.numpy()) == (0.0 if warmup else 1.0)
+        w0 = [v.numpy().copy() for v in gan.generator.trainable_variables]
+        with tf.GradientTape() as tape:
+            if objective == "l1":
+                fake = gan.generator(lum, training=True)
+                loss = 100.0 * tf.reduce_mean(tf.abs(ab - fake))
+            else:
+                logits, _ = gan.generator_logits(lum, training=True)
+                loss = 10.0 * gan.class_loss(logits, ab)
+        want = tape.gradient(loss, gan.generator.trainable_variables)
+        for v, w in zip(gan.generator.trainable_variables, w0):
+            v.assign(w)  # the tape's forward pass moved no weights, but be explicit
+        got = _step_gradient(gan, batch)
+        close = all(np.allclose(a, b.numpy(), rtol=1e-3, atol=1e-6) for a, b in zip(got, want))
+        assert close == same, (objective, warmup)
+
+
+@pytest.mark.parametrize("objective", ["l1", "classify"])
+def test_a_few_steps_on_one_batch_lower_the_colour_loss(batch, objective):
+    keras.utils.set_random_seed(0)
+    gan = make_gan(warmup=100, objective=objective, dropout=False,
+                   g_opt=keras.optimizers.Adam(2e-3))
+    lum, ab = batch
+    index = 2 if objective == "l1" else 5  # g_l1 or g_ce in _forward's result
+
+    def loss() -> float:  # training mode: BatchNorm on the batch's own statistics
+        return float(gan._forward(lum, ab, True)[index])
+
+    first = loss()
+    for _ in range(15):
+        gan.train_step(batch)
+    assert loss() < 0.9 * first
+
+
+class FixedCritic(keras.Model):
+    """A critic whose answer is known: logit +0.5 for the first half of its batch (ColorGAN puts
+    the real photos there), -0.5 for the second half (the colorized ones)."""
+
+    def call(self, inputs, training=False):
+        lum = inputs[0]
+        n = tf.shape(lum)[0] // 2
+        half = tf.ones([n, 4, 4, 1])
+        return tf.concat([0.5 * half, -0.5 * half], 0)
+
+
+def test_critic_accuracies_on_known_logits(batch):
+    g, _ = build_models(CFG)
+    gan = ColorGAN(g, FixedCritic())
+    logs = gan.test_step(batch)
+    # logit 0.5 is P(real) = 0.62: "real" at the P = 0.5 threshold
+    assert float(logs["d_real_acc"]) == 1.0 and float(logs["d_fake_acc"]) == 1.0
+    want = 0.5 * (np.log1p(np.exp(-0.5)) + np.log1p(np.exp(-0.5)))
+    assert float(logs["d_loss"]) == pytest.approx(want, rel=1e-5)
+    assert float(logs["g_adv_loss"]) == pytest.approx(np.log1p(np.exp(0.5)), rel=1e-5)
+
+
+def test_class_loss_prefers_the_true_bin_and_weights_rare_colours(batch):
+    gan = make_gan(objective="classify")
+    lum, ab = batch
+    centres = gan.centres
+    pooled = tf.nn.avg_pool2d(ab, 4, 4, "VALID")
+    from colorgan_utils.ab_bins import soft_encode
+
+    target, nearest = soft_encode(pooled, centres)
+    right = 20.0 * target  # logits that point at the soft-encoded truth
+    wrong = tf.roll(right, 37, axis=-1)
+    assert float(gan.class_loss(right, ab)) < float(gan.class_loss(wrong, ab))
+    heavy = make_gan(objective="classify", class_weights=np.full(len(centres), 3.0))
+    assert float(heavy.class_loss(wrong, ab)) == pytest.approx(3 * float(gan.class_loss(wrong, ab)),
+                                                               rel=1e-5)
 
 
 def test_mixed_precision_keeps_losses_float32(batch):

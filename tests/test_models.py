@@ -7,6 +7,7 @@ from skimage import color as skcolor
 
 from colorgan_utils import models
 from colorgan_utils.color import rgb_to_lab_normalized
+from colorgan_utils.colorize import colorize_image
 from colorgan_utils.config import get_config
 
 SIZES = [32, 64, 128, 256]
@@ -103,20 +104,50 @@ def test_full_resolution_keeps_size_and_lightness(shape):
     rng = np.random.default_rng(1)
     img = (rng.random(shape) * 255).astype(np.uint8)
     g = models.build_generator(32, width=8)
-    gray, out = models.colorize_image(g, img)
+    gray, out = colorize_image(g, img, render_size=64)
     h, w = shape[:2]
     assert gray.shape == (h, w) and out.shape == (h, w, 3)
-    rgb = models.to_rgb_float(img).numpy()
-    want = skcolor.rgb2lab(rgb)[..., 0]
-    got = skcolor.rgb2lab(np.round(out * 255) / 255)[..., 0]  # as written to an 8-bit file
+    rgb = img.astype(np.float64) / 255.0
+    rgb = np.repeat(rgb, 3, -1) if rgb.ndim == 2 or rgb.shape[-1] == 1 else rgb[..., :3]
+    want = skcolor.rgb2lab(rgb.reshape(h, w, 3))[..., 0]
+    got = skcolor.rgb2lab(out)[..., 0]  # 8-bit already
     assert np.abs(got - want).max() < 1.0
     np.testing.assert_allclose(gray * 100, want, atol=0.05)
 
 
 def test_full_resolution_rejects_bad_shapes():
     g = models.build_generator(32, width=8)
-    with pytest.raises(ValueError, match="1, 3 or 4 channels"):
-        models.colorize_image(g, np.zeros((10, 10, 2), np.uint8))
+    with pytest.raises(ValueError, match="a photo needs shape"):
+        colorize_image(g, np.zeros((10, 10, 2), np.uint8))
+
+
+@pytest.mark.parametrize("head", ["regression", "classification"])
+def test_generator_is_fully_convolutional(head):
+    g = models.build_generator(64, width=8, head=head)
+    assert g.input_shape == (None, None, None, 1)
+    assert models.training_size(g) == 64 and models.render_multiple(g) == 64
+    for h, w in [(64, 64), (128, 192), (192, 64)]:
+        assert g(tf.zeros([1, h, w, 1])).shape == (1, h, w, 2)
+
+
+def test_fixed_depth_is_capped():
+    assert [models.unet_depth(s) for s in (32, 64, 128, 256)] == [5, 6, 6, 6]
+    assert models.render_multiple(models.build_generator(256, width=4)) == 64
+
+
+def test_classification_head_decodes_the_annealed_mean():
+    g = models.build_generator(32, width=8, head="classification")
+    logits = keras.Model(g.inputs, g.get_layer("ab_logits").output)(tf.zeros([1, 32, 32, 1]))
+    assert logits.shape[1:3] == (32 // models.CLASS_STRIDE,) * 2 == (8, 8)
+    decoder = g.get_layer("annealed_mean")
+    centres = np.asarray(decoder.centres)
+    k = int(np.argmax(np.hypot(*centres.T)))  # the most saturated bin
+    one_hot = np.full((1, 1, len(centres)), -30.0, np.float32)
+    one_hot[..., k] = 30.0
+    np.testing.assert_allclose(decoder(one_hot).numpy()[0, 0] * 110, centres[k], atol=1e-3)
+    # equal logits: the mean of all centres, whatever the temperature
+    flat = decoder(np.zeros((1, 1, len(centres)), np.float32)).numpy()[0, 0] * 110
+    np.testing.assert_allclose(flat, centres.mean(0), atol=1e-3)
 
 
 def test_keras_round_trip(tmp_path):
@@ -135,7 +166,9 @@ def test_keras_round_trip(tmp_path):
 
 def test_build_models_from_config():
     g, d = models.build_models(get_config("smoke", environ={}))
-    assert g.input_shape == (None, 32, 32, 1) and d.output_shape[-1] == 1
+    assert models.training_size(g) == 32 and d.output_shape[-1] == 1
+    g, _ = models.build_models(get_config("smoke", environ={}, objective="classify"))
+    assert g.get_layer("ab_logits") is not None
 
 
 def test_bad_size():

@@ -12,7 +12,8 @@ import pytest
 from colorgan_utils.callbacks import HistoryCSV, TrainingError
 from colorgan_utils.config import get_config
 from colorgan_utils.data import steps_for
-from colorgan_utils.models import load_compact, load_generator, save_compact
+from colorgan_utils.models import load_compact, save_compact
+from colorgan_utils.runs import load_generator
 from colorgan_utils.training import train
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -25,15 +26,16 @@ def steps(splits):
 
 
 class Interrupt(keras.callbacks.Callback):
-    """Kill the run at the end of an epoch (after the backup), remembering optimizer state."""
+    """Kill the run after an epoch is complete (backup committed: at the start of the next
+    one), remembering optimizer state."""
 
     def __init__(self, after_epoch: int):
         super().__init__()
         self.after = after_epoch
         self.state = None
 
-    def on_epoch_end(self, epoch, logs=None):
-        if epoch + 1 == self.after:
+    def on_epoch_begin(self, epoch, logs=None):
+        if epoch == self.after:
             self.state = [v.numpy().copy() for v in self.model.g_optimizer.variables]
             self.weights = [w.copy() for w in self.model.generator.get_weights()
                             + self.model.discriminator.get_weights()]
@@ -110,7 +112,7 @@ def test_more_epochs_continue_a_finished_run(tmp_path, splits, steps):
 class Poison(keras.callbacks.Callback):
     def on_epoch_begin(self, epoch, logs=None):
         if epoch == 1:
-            w = self.model.generator.layers[1].kernel
+            w = self.model.generator.get_layer("down1_conv").kernel
             w.assign(w * np.nan)
 
 

@@ -1,0 +1,220 @@
+"""The run folder: its file names, its lock, its saved settings and status, and finding and
+loading its generator and critic (with the shipped pretrained generator as the fallback). The
+only module that knows where a run's files live.
+
+Taught in notebook 04 (what a run leaves on disk) and notebook 05 (loading a run). A run
+folder holds:
+
+``config.json`` settings · ``history.csv`` one row per epoch · ``state.json`` epochs done /
+finished · ``best.json`` which epoch is "best" · ``ab_prior.npz`` the colour prior (classify
+objective) · ``generator_{best,last}.keras`` and ``discriminator_{best,last}.keras`` ·
+``backup/`` weights + optimizers for resuming · ``samples/epoch_NNN.png`` · ``logs/``
+TensorBoard · ``train.lock`` while a ``train`` process owns the folder.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import time
+import warnings
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, Iterator
+
+from colorgan_utils.errors import RunError
+
+CONFIG = "config.json"
+HISTORY = "history.csv"
+STATE = "state.json"
+BEST = "best.json"
+PRIOR = "ab_prior.npz"
+BACKUP = "backup"
+SAMPLES = "samples"
+LOGS = "logs"
+LOCK = "train.lock"
+PRETRAINED = Path(__file__).resolve().parent / "pretrained" / "generator_cpu128.npz"
+
+
+def model_file(run_dir: str | os.PathLike, network: str, which: str) -> Path:
+    """``<run>/<network>_<which>.keras`` for ``network`` in generator/discriminator and
+    ``which`` in best/last."""
+    if network not in ("generator", "discriminator") or which not in ("best", "last"):
+        raise ValueError(f"no such run file: {network}_{which}")
+    return Path(run_dir) / f"{network}_{which}.keras"
+
+
+def read_json(path: str | os.PathLike) -> dict[str, Any]:
+    """A run's JSON file; a damaged one raises :class:`RunError` naming it."""
+    path = Path(path)
+    try:
+        return json.loads(path.read_text())
+    except json.JSONDecodeError as exc:
+        raise RunError(f"{path} is damaged ({exc}); delete it or restore it from a copy") from exc
+
+
+def write_json(path: str | os.PathLike, data: dict[str, Any]) -> None:
+    """Write JSON atomically (a temporary file, then rename): a kill never leaves half a file."""
+    path = Path(path)
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_text(json.dumps(data, indent=2))
+    os.replace(tmp, path)
+
+
+# ------------------------------------------------------------------ lock
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+@contextmanager
+def lock(run_dir: str | os.PathLike) -> Iterator[Path]:
+    """Own ``run_dir`` while training: a second ``train`` on the same folder is refused with a
+    one-line :class:`RunError` naming the owner's PID and host. A lock left by a process that
+    no longer runs on this host is stale: it is taken over with a warning."""
+    path = Path(run_dir) / LOCK
+    me = {"pid": os.getpid(), "host": socket.gethostname(), "since": time.time()}
+    for _ in range(2):
+        try:
+            fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
+        except FileExistsError:
+            try:
+                owner = json.loads(path.read_text() or "{}")
+            except (OSError, json.JSONDecodeError):
+                owner = {}
+            pid, host = int(owner.get("pid", -1)), owner.get("host", "?")
+            if host == me["host"] and (pid <= 0 or not _alive(pid)):
+                warnings.warn(f"{path}: stale lock of PID {pid} (no longer running); taking "
+                              "over", stacklevel=3)
+                path.unlink(missing_ok=True)
+                continue
+            since = time.strftime("%Y-%m-%d %H:%M", time.localtime(owner.get("since", 0)))
+            raise RunError(
+                f"{run_dir} is being trained by PID {pid} on {host} (since {since}); wait for "
+                f"it to finish, or, if it is not running, delete {path}") from None
+        with os.fdopen(fd, "w") as f:
+            json.dump(me, f)
+        break
+    try:
+        yield path
+    finally:
+        try:
+            if json.loads(path.read_text()).get("pid") == me["pid"]:
+                path.unlink()
+        except (OSError, json.JSONDecodeError):
+            pass
+
+
+# ------------------------------------------------------------------ settings and status
+
+
+def saved_config(run_dir: str | os.PathLike) -> dict[str, Any] | None:
+    """The settings a run was trained with, or None when the folder holds no run."""
+    path = Path(run_dir) / CONFIG
+    return read_json(path) if path.is_file() else None
+
+
+def run_config(run: str | os.PathLike | None, default: Any) -> Any:
+    """The :class:`~colorgan_utils.config.Config` a run was trained with (its ``config.json``),
+    so that evaluation splits the data exactly as training did; ``default`` when there is no
+    such file. The data folder and the preset name stay those of ``default``."""
+    from colorgan_utils.config import Config
+
+    if run is None:
+        return default
+    run_dir = Path(run) if Path(run).is_dir() else Path(run).parent
+    saved = saved_config(run_dir)
+    if saved is None:
+        return default
+    known = {k: v for k, v in saved.items() if k in Config.__dataclass_fields__}
+    known.update(data_dir=default.data_dir, preset=default.preset)
+    return Config(**known)
+
+
+def run_status(run_dir: str | os.PathLike) -> dict[str, Any]:
+    """``{"epochs_done", "epochs", "finished"}`` of a run folder (zeros when there is none)."""
+    state = Path(run_dir) / STATE
+    if state.is_file():
+        return read_json(state)
+    from colorgan_utils.callbacks import HistoryCSV
+
+    return {"epochs_done": len(HistoryCSV.read(Path(run_dir) / HISTORY)), "epochs": 0,
+            "finished": False}
+
+
+# ------------------------------------------------------------------ loading models
+
+
+def _load_keras(path: Path) -> Any:
+    import keras
+
+    from colorgan_utils import ab_bins, models  # noqa: F401  (registers the custom layers)
+
+    return keras.models.load_model(path)
+
+
+def load_generator(path: str | os.PathLike) -> Any:
+    """A generator from a ``.keras`` file or a compact ``.npz`` file; anything else (e.g. a
+    discriminator file, a damaged file) raises :class:`RunError` naming the file."""
+    from colorgan_utils.models import load_compact
+
+    path = Path(path).expanduser()
+    if not path.is_file():
+        raise RunError(f"{path}: no such generator file")
+    try:
+        model = load_compact(path) if path.suffix == ".npz" else _load_keras(path)
+    except Exception as exc:  # keras raises many kinds on a damaged zip
+        raise RunError(f"{path} is not a readable generator file ({type(exc).__name__}: "
+                       f"{exc})") from exc
+    shape = model.input_shape
+    if isinstance(shape, list) or shape[-1] != 1 or model.output_shape[-1] != 2:
+        raise RunError(f"{path} is not a generator (it maps {shape} to {model.output_shape}; "
+                       "a generator maps L (1 channel) to ab (2 channels))")
+    return model
+
+
+def load_run(run: str | os.PathLike | None, verbose: bool = True) -> tuple[Any, Any]:
+    """``(generator, discriminator or None)`` of a run folder (best, else last: a damaged
+    best file is reported and the last one tried), of a generator file, or the pretrained
+    generator shipped with the package when ``run`` is None."""
+    if run is None:
+        if not PRETRAINED.is_file():
+            raise RunError(f"no run given and no pretrained generator at {PRETRAINED}")
+        return load_generator(PRETRAINED), None
+    p = Path(run).expanduser()
+    if p.is_file():
+        return load_generator(p), None
+    if not p.is_dir():
+        raise RunError(f"{p}: no such run folder or generator file")
+    problems = []
+    for which in ("best", "last"):
+        g_path = model_file(p, "generator", which)
+        if not g_path.is_file():
+            problems.append(f"{g_path.name} missing")
+            continue
+        try:
+            generator = load_generator(g_path)
+        except RunError as exc:
+            problems.append(str(exc))
+            if verbose:
+                print(f"warning: {exc}; trying the next one")
+            continue
+        d_path = model_file(p, "discriminator", which)
+        critic = None
+        if d_path.is_file():
+            try:
+                critic = _load_keras(d_path)
+            except Exception as exc:
+                if verbose:
+                    print(f"warning: {d_path} is not readable ({exc}); no critic")
+        return generator, critic
+    raise RunError(f"{p} holds no usable generator ({'; '.join(problems)}): train it first "
+                   "(python -m colorgan_utils train --out DIR)")

@@ -1,0 +1,70 @@
+"""Regenerate the README's figures (``docs/figures/*.png``) from a run and the data folder.
+
+    python docs/make_figures.py --run runs/ablation/<chosen> --data ../shared/data/stanford-dogs-small
+
+* ``results_grid.png``: whole test photos (never trained on) at their own size: original |
+  the black-and-white photo | colorized (colour rendered at 256 px on the photo's own L);
+* ``lab_channels.png``: test photos split into L, a and b;
+* ``colour_prior.png``: the training split's colour prior before and after rebalancing.
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--run", required=True, help="run folder or generator file")
+    parser.add_argument("--data", required=True)
+    parser.add_argument("--out", default="docs/figures")
+    parser.add_argument("--photos", type=int, default=6)
+    args = parser.parse_args()
+
+    import numpy as np
+
+    from colorgan_utils.colorize import compare_photos
+    from colorgan_utils.data import load_splits, make_dataset
+    from colorgan_utils.runs import load_run, run_config
+    from colorgan_utils.config import get_config
+    from colorgan_utils.models import training_size
+    from colorgan_utils.training import training_prior
+    from colorgan_utils.viz import plot_colour_prior, plot_comparison, plot_lab_grid, save_fig
+
+    generator, _ = load_run(args.run)
+    run = Path(args.run) if Path(args.run).is_dir() else Path(args.run).parent
+    cfg = run_config(run, get_config("cpu", data_dir=args.data))
+    cfg = cfg.replace(image_size=training_size(generator), data_dir=args.data)
+    _, splits = load_splits(cfg, args.data)
+    test = splits["test"]
+    # one photo per breed, spread over the test split, wider than tall for a tidy grid
+    picks = [test[i] for i in np.linspace(0, len(test) - 1, 4 * args.photos).round().astype(int)]
+    seen, chosen = set(), []
+    for r in picks:
+        if r.breed_name not in seen and r.width >= r.height:
+            seen.add(r.breed_name)
+            chosen.append(r)
+    chosen = chosen[: args.photos]
+    originals, grays, colours = compare_photos(generator, [r.path for r in chosen])
+    fig = plot_comparison({"original": originals, "black-and-white (made by the model)": grays,
+                           "colorized": colours},
+                          row_titles=[r.breed_name for r in chosen], size=2.6)
+    print("wrote", save_fig(fig, "results_grid", args.out, dpi=80))
+
+    lum, ab = next(iter(make_dataset(chosen[:3], cfg, training=False, batch_size=3,
+                                     cache=False)))
+    fig = plot_lab_grid(lum.numpy(), ab.numpy(), [r.breed_name for r in chosen[:3]])
+    print("wrote", save_fig(fig, "lab_channels", args.out, dpi=80))
+
+    prior = training_prior(splits["train"], cfg, run if (run / "ab_prior.npz").is_file() else None)
+    fig = plot_colour_prior(prior["centres"], prior["prior"], prior["weights"])
+    print("wrote", save_fig(fig, "colour_prior", args.out, dpi=70))
+
+
+if __name__ == "__main__":
+    main()

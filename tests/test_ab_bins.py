@@ -1,0 +1,76 @@
+import numpy as np
+import pytest
+import tensorflow as tf
+
+from colorgan_utils import ab_bins
+
+
+def test_in_gamut_bins_are_on_the_grid_and_hold_a_colour():
+    c = ab_bins.in_gamut_bins()
+    assert len(c) == 262 and c.shape == (262, 2)
+    assert np.all(np.mod(c, 10) == 0)
+    assert [0.0, 0.0] in c.tolist()  # gray is a colour
+    assert [110.0, -110.0] not in c.tolist()  # no sRGB colour sits there
+    # every bin holds an sRGB colour at some lightness (near its centre)
+    lum = np.arange(1, 100, 1.0)
+    for a, b in c[::17]:
+        grid = np.stack(np.meshgrid(np.linspace(a - 5, a + 5, 5), np.linspace(b - 5, b + 5, 5)),
+                        -1).reshape(-1, 2)
+        lab = np.concatenate([np.repeat(lum, len(grid))[:, None], np.tile(grid, (len(lum), 1))],
+                             -1)
+        lin = ab_bins._lab_to_linear_np(lab)
+        assert np.all((lin >= 0) & (lin <= 1), axis=-1).any()
+
+
+def test_prior_counts_the_nearest_bin_and_sums_to_one():
+    c = ab_bins.in_gamut_bins()
+    k = int(np.argmin(np.hypot(c[:, 0] - 40, c[:, 1] - 20)))
+    ab = np.zeros((3, 4, 4, 2), np.float32)
+    ab[0] = np.array([40.0, 20.0]) / 110  # 16 pixels of one colour, 32 gray ones
+    prior = ab_bins.colour_prior([ab], c, sigma=1e-3)  # no smoothing
+    gray = int(np.argmin(np.hypot(*c.T)))
+    assert prior.sum() == pytest.approx(1.0)
+    assert prior[k] == pytest.approx(1 / 3, abs=1e-4) and prior[gray] == pytest.approx(2 / 3,
+                                                                                      abs=1e-4)
+    smooth = ab_bins.colour_prior([ab], c)
+    assert smooth[gray] < prior[gray] and smooth.sum() == pytest.approx(1.0)
+    with pytest.raises(ValueError, match="no ab values"):
+        ab_bins.colour_prior([], c)
+
+
+def test_rebalancing_favours_rare_colours_with_mean_weight_one():
+    prior = np.array([0.7, 0.2, 0.09, 0.01])
+    w = ab_bins.rebalancing_weights(prior, mix=0.5)
+    assert (prior * w).sum() == pytest.approx(1.0, rel=1e-5)
+    assert np.all(np.diff(w) > 0)  # rarer -> heavier
+    # the paper's formula: w ~ 1 / ((1 - mix) p + mix / Q)
+    raw = 1 / (0.5 * prior + 0.5 / 4)
+    np.testing.assert_allclose(w / w[0], raw / raw[0], rtol=1e-5)
+    # mix = 1: uniform weights
+    np.testing.assert_allclose(ab_bins.rebalancing_weights(prior, 1.0), 1.0, rtol=1e-5)
+
+
+def test_soft_encode_five_nearest_bins():
+    c = ab_bins.in_gamut_bins()
+    ab = tf.constant([[[30.0, -20.0]], [[33.0, -24.0]]]) / 110
+    target, nearest = ab_bins.soft_encode(ab, c)
+    t = target.numpy()
+    assert t.shape == (2, 1, len(c))
+    np.testing.assert_allclose(t.sum(-1), 1.0, rtol=1e-5)
+    assert ((t > 0).sum(-1) == 5).all()
+    k = int(np.argmin(np.hypot(c[:, 0] - 30, c[:, 1] + 20)))
+    assert nearest.numpy()[0, 0] == k and t[0, 0].argmax() == k
+    # on a centre: that bin gets exp(0) against four neighbours at distance 10
+    want = 1 / (1 + 4 * np.exp(-100 / 50))
+    assert t[0, 0, k] == pytest.approx(want, rel=1e-4)
+
+
+def test_annealed_mean_sharpens_towards_the_mode():
+    c = np.array([[0.0, 0.0], [60.0, 0.0]], np.float32)
+    logits = np.log(np.array([[0.6, 0.4]], np.float32))
+    mean = ab_bins.AnnealedMean(c, temperature=1.0)(logits).numpy()[0] * 110
+    annealed = ab_bins.AnnealedMean(c, temperature=0.38)(logits).numpy()[0] * 110
+    np.testing.assert_allclose(mean, [24.0, 0.0], atol=1e-3)  # the plain mean: 0.4 * 60
+    p = np.array([0.6, 0.4]) ** (1 / 0.38)
+    np.testing.assert_allclose(annealed, [60 * p[1] / p.sum(), 0.0], atol=1e-3)
+    assert annealed[0] < mean[0]  # pulled towards the mode (bin 0)

@@ -1,0 +1,219 @@
+"""colorize on odd photos and folders: each case here failed before issue 8."""
+
+import os
+import struct
+import subprocess
+import sys
+import zlib
+from pathlib import Path
+
+import numpy as np
+import pytest
+import tensorflow as tf
+from PIL import Image
+from skimage import color as skcolor
+
+from colorgan_utils import colorize
+from colorgan_utils.colorize import Colorizer, colorize_files, read_photo, render_shape
+from colorgan_utils.models import build_generator
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="module")
+def generator():
+    return build_generator(32, width=8)
+
+
+def _png_header_only(path: Path, width: int, height: int) -> None:
+    """A PNG that claims ``width x height`` (a decompression bomb's header) with no pixels."""
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return (struct.pack(">I", len(data)) + kind + data
+                + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF))
+    ihdr = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    path.write_bytes(b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr)
+                     + chunk(b"IDAT", zlib.compress(b"\0" * 16)) + chunk(b"IEND", b""))
+
+
+def test_render_shape_keeps_the_aspect_ratio():
+    assert render_shape(300, 400, 256) == (256, 341)
+    assert render_shape(1000, 500, 256) == (512, 256)
+    assert render_shape(64, 64, 128) == (128, 128)
+
+
+def test_runs_at_the_render_size_not_the_training_size(generator, real_photo):
+    """The net sees L at the render size (aspect kept), padded to a multiple of 2**depth."""
+    seen = []
+
+    class Spy:
+        def __getattr__(self, name):
+            return getattr(generator, name)
+
+        def __call__(self, x, training=False):
+            seen.append(tuple(x.shape))
+            return generator(x, training=training)
+
+    photo = np.asarray(real_photo.resize((150, 100)))
+    c = Colorizer(Spy(), render_size=96)
+    assert c.multiple == 32
+    tf.config.run_functions_eagerly(True)  # so that the spy sees concrete shapes
+    try:
+        _, out = c(photo)
+    finally:
+        tf.config.run_functions_eagerly(False)
+    assert out.shape == (100, 150, 3)
+    # 96 x 144 at render size 96, padded to multiples of 32: 96 x 160
+    assert seen[-1] == (1, 96, 160, 1)
+
+
+def test_one_compiled_function_for_every_photo_shape(generator):
+    c = Colorizer(generator, render_size=64)
+    rng = np.random.default_rng(0)
+    for shape in [(40, 60, 3), (90, 33, 3), (64, 64, 3), (120, 77, 3)]:
+        c((rng.random(shape) * 255).astype(np.uint8))
+    assert c._predict.experimental_get_tracing_count() == 1
+    assert c._compose.experimental_get_tracing_count() == 1
+
+
+def test_exif_orientation_is_applied(tmp_path, generator):
+    # a 40 x 20 (w x h) photo stored with orientation 6 is shown as 20 x 40
+    img = Image.new("RGB", (40, 20), (200, 60, 30))
+    exif = Image.Exif()
+    exif[0x0112] = 6
+    img.save(tmp_path / "rotated.jpg", exif=exif.tobytes())
+    assert read_photo(tmp_path / "rotated.jpg").shape == (40, 20, 3)
+    report = colorize_files(generator, [tmp_path / "rotated.jpg"], tmp_path / "out",
+                            verbose=False)
+    with Image.open(report.written[0][1]) as im:
+        assert im.size == (20, 40)
+
+
+def test_decompression_bomb_is_skipped_by_name_and_the_rest_written(tmp_path, generator,
+                                                                    real_photo):
+    _png_header_only(tmp_path / "a_bomb.png", 20000, 20000)
+    real_photo.save(tmp_path / "b_dog.jpg")
+    report = colorize_files(generator, [tmp_path], tmp_path / "out", verbose=False)
+    assert [Path(p).name for p, _ in report.written] == ["b_dog.jpg"]
+    (path, reason), = report.skipped
+    assert path.endswith("a_bomb.png") and ("MP" in reason or "bomb" in reason)
+    assert report.exit_status == 1
+
+
+def test_photos_above_the_pixel_limit_are_refused_before_decoding(tmp_path, monkeypatch):
+    Image.new("RGB", (300, 200)).save(tmp_path / "big.png")
+    monkeypatch.setattr(colorize, "MAX_PIXELS", 50_000)
+    with pytest.raises(colorize.PhotoError, match=r"big.png: 300x200 px .* limit"):
+        read_photo(tmp_path / "big.png")
+
+
+def test_large_photos_are_done_in_strips(monkeypatch, generator):
+    """The full-size work runs in strips: the same result as in one piece."""
+    rng = np.random.default_rng(3)
+    photo = (rng.random((90, 70, 3)) * 255).astype(np.uint8)
+    whole = Colorizer(generator, 64)(photo)[1]
+    monkeypatch.setattr(colorize, "STRIP_PIXELS", 70 * 7)  # 7 rows a strip
+    strips = Colorizer(generator, 64)(photo)[1]
+    np.testing.assert_array_equal(whole, strips)
+
+
+def test_never_overwrites_an_input(tmp_path, generator, real_photo):
+    real_photo.save(tmp_path / "a.jpg")
+    real_photo.save(tmp_path / "a.png")
+    before = (tmp_path / "a.png").read_bytes()
+    report = colorize_files(generator, [tmp_path], tmp_path, verbose=False)
+    assert (tmp_path / "a.png").read_bytes() == before
+    outs = sorted(Path(o).name for _, o in report.written)
+    assert outs == ["a-2.png", "a-3.png"] and not report.skipped
+
+
+def test_interrupted_write_leaves_no_half_file(tmp_path, generator, real_photo, monkeypatch):
+    real_photo.save(tmp_path / "dog.jpg")
+    real_save = Image.Image.save
+
+    def save_then_interrupt(self, fp, *args, **kwargs):
+        real_save(self, fp, *args, **kwargs)
+        Path(fp).write_bytes(Path(fp).read_bytes()[:100])  # half-written
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(Image.Image, "save", save_then_interrupt)
+    with pytest.raises(KeyboardInterrupt):
+        colorize_files(generator, [tmp_path / "dog.jpg"], tmp_path / "out", verbose=False)
+    assert list((tmp_path / "out").iterdir()) == []  # neither dog.png nor a temporary file
+
+
+def test_one_unwritable_output_does_not_stop_the_batch(tmp_path, generator, real_photo):
+    for name in ("a", "b", "c"):
+        real_photo.save(tmp_path / f"{name}.jpg")
+    out = tmp_path / "out"
+    (out / "b.png").mkdir(parents=True)  # a folder where b.png should go
+    report = colorize_files(generator, [tmp_path / f"{n}.jpg" for n in "abc"], out,
+                            verbose=False)
+    assert sorted(Path(o).name for _, o in report.written) == ["a.png", "c.png"]
+    (path, reason), = report.skipped
+    assert path.endswith("b.jpg") and "b.png" in reason
+    assert sorted(p.name for p in out.iterdir()) == ["a.png", "b.png", "c.png"]
+
+
+def test_dark_16_bit_photo_stays_dark(tmp_path, generator):
+    values = np.tile(np.linspace(0, 250, 64), (48, 1)).astype(np.uint16)  # all below 256
+    Image.fromarray(values).save(tmp_path / "dark16.png")
+    with Image.open(tmp_path / "dark16.png") as im:
+        assert im.mode.startswith("I")
+    photo = read_photo(tmp_path / "dark16.png")
+    assert photo.dtype == np.float32 and photo.max() == pytest.approx(250 / 65535, rel=1e-3)
+    report = colorize_files(generator, [tmp_path / "dark16.png"], tmp_path / "o", verbose=False)
+    with Image.open(report.written[0][1]) as im:
+        out = np.asarray(im)
+    assert out.max() <= 3  # 250 / 65535 of full scale is black in 8 bits, not 240x brighter
+
+
+def test_unsupported_files_in_a_folder_are_listed_as_skipped(tmp_path, generator, real_photo):
+    real_photo.save(tmp_path / "dog.jpg")
+    (tmp_path / "holiday.heic").write_bytes(b"\0\0\0\x18ftypheic")
+    (tmp_path / "notes.txt").write_text("hi")
+    (tmp_path / ".hidden.jpg").write_text("ignored")
+    report = colorize_files(generator, [tmp_path], tmp_path / "out", verbose=False)
+    skipped = {Path(p).name: why for p, why in report.skipped}
+    assert set(skipped) == {"holiday.heic", "notes.txt"}
+    assert "not a supported image type (.heic" in skipped["holiday.heic"]
+    assert len(report.written) == 1
+
+
+def _cli(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "colorgan_utils", "colorize", *args],
+                          capture_output=True, text=True, cwd=ROOT,
+                          env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"})
+
+
+def test_cli_exit_status_and_render_size(tmp_path, real_photo, generator):
+    gen = tmp_path / "g.keras"
+    generator.save(gen)
+    real_photo.save(tmp_path / "dog.jpg")
+    ok = _cli(str(tmp_path / "dog.jpg"), "--run", str(gen), "--out", str(tmp_path / "o1"),
+              "--render-size", "64")
+    assert ok.returncode == 0, ok.stderr[-2000:]
+    (tmp_path / "bad.jpg").write_text("x")
+    some = _cli(str(tmp_path / "dog.jpg"), str(tmp_path / "bad.jpg"), "--run", str(gen),
+                "--out", str(tmp_path / "o2"))
+    assert some.returncode == 1 and (tmp_path / "o2" / "dog.png").is_file()
+    assert "bad.jpg" in some.stdout
+    usage = _cli(str(tmp_path / "dog.jpg"), "--run", str(gen), "--out", str(tmp_path / "o3"),
+                 "--render-size", "0")
+    assert usage.returncode == 2 and "render-size" in usage.stderr
+
+
+def test_lightness_is_kept_for_saturated_predictions(monkeypatch):
+    """A generator that predicts extreme ab: the gamut map gives up chroma, never L."""
+    import keras
+
+    inp = keras.Input((None, None, 1))
+    x = keras.layers.Lambda(lambda t: keras.ops.concatenate([t * 0 + 0.9, t * 0 - 0.9], -1))(inp)
+    extreme = keras.Model(inp, x)
+    monkeypatch.setattr(colorize, "render_multiple", lambda g: 1)
+    rng = np.random.default_rng(0)
+    photo = (rng.random((30, 40, 3)) * 255).astype(np.uint8)
+    gray, out = Colorizer(extreme, 16)(photo)
+    want = skcolor.rgb2lab(photo / 255.0)[..., 0]
+    got = skcolor.rgb2lab(out / 255.0)[..., 0]
+    assert skcolor.rgb2lab(out / 255.0)[..., 1:].std() > 5  # it is colourful
+    assert np.abs(got - want).max() < 1.0  # and keeps the photo's lightness

@@ -1,0 +1,132 @@
+"""The run folder (runs.py): lock, damaged files named, fall back from best to last, nothing
+written by a failed start, no silent restart without the backup, epochs counted only when all
+their files are written."""
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from colorgan_utils import runs
+from colorgan_utils.config import get_config
+from colorgan_utils.errors import RunError, TrainingError
+from colorgan_utils.training import train
+
+ROOT = Path(__file__).resolve().parents[1]
+CFG = get_config("smoke", environ={})
+
+
+@pytest.fixture(scope="module")
+def trained(tmp_path_factory, splits):
+    run = tmp_path_factory.mktemp("runs") / "smoke"
+    train(CFG, run, splits=splits, epochs=2, verbose=0)
+    return run
+
+
+def _copy(run: Path, tmp_path: Path) -> Path:
+    dst = tmp_path / "run"
+    shutil.copytree(run, dst)
+    return dst
+
+
+def test_a_second_train_on_the_same_folder_is_refused(tmp_path):
+    folder = tmp_path / "run"
+    folder.mkdir()
+    with runs.lock(folder) as path:
+        owner = json.loads(path.read_text())
+        assert owner["pid"] == os.getpid()
+        with pytest.raises(RunError, match=rf"PID {os.getpid()} on .*delete .*train.lock"):
+            with runs.lock(folder):
+                pass
+    assert not (folder / runs.LOCK).exists()  # released
+
+
+def test_a_stale_lock_is_taken_over(tmp_path):
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
+                          capture_output=True, text=True).stdout.strip()
+    import socket
+
+    (tmp_path / runs.LOCK).write_text(json.dumps({"pid": int(dead), "host": socket.gethostname(),
+                                                  "since": 0}))
+    with pytest.warns(UserWarning, match="stale lock"):
+        with runs.lock(tmp_path):
+            assert json.loads((tmp_path / runs.LOCK).read_text())["pid"] == os.getpid()
+
+
+def test_cli_refuses_a_locked_run_in_one_line(tmp_path):
+    (tmp_path / "run").mkdir()
+    with runs.lock(tmp_path / "run"):
+        res = subprocess.run([sys.executable, "-m", "colorgan_utils", "train", "--out",
+                              str(tmp_path / "run"), "--data", str(tmp_path), "--preset",
+                              "smoke"], capture_output=True, text=True, cwd=ROOT,
+                             env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"})
+    assert res.returncode == 2
+    assert res.stderr.strip().startswith("error:") and "being trained by PID" in res.stderr
+    assert len(res.stderr.strip().splitlines()) == 1
+
+
+def test_a_failed_start_writes_no_config(tmp_path, splits):
+    run = tmp_path / "run"
+    with pytest.raises(TrainingError, match="no training photos"):
+        train(CFG, run, splits={"train": [], "val": [], "test": []}, verbose=0)
+    assert not (run / runs.CONFIG).exists()
+    with pytest.raises(TrainingError, match="epochs=0"):
+        train(CFG, run, splits=splits, epochs=0, verbose=0)
+    assert not (run / runs.CONFIG).exists() and not (run / runs.LOCK).exists()
+
+
+def test_damaged_best_generator_falls_back_to_last(trained, tmp_path, capsys):
+    run = _copy(trained, tmp_path)
+    best = runs.model_file(run, "generator", "best")
+    best.write_bytes(best.read_bytes()[:1000])  # truncated
+    generator, critic = runs.load_run(run)
+    assert "generator_best.keras is not a readable generator file" in capsys.readouterr().out
+    assert generator is not None and critic is not None
+    runs.model_file(run, "generator", "last").write_bytes(b"junk")
+    with pytest.raises(RunError, match="no usable generator"):
+        runs.load_run(run)
+
+
+def test_a_discriminator_file_is_not_a_generator(trained):
+    with pytest.raises(RunError, match="is not a generator"):
+        runs.load_generator(runs.model_file(trained, "discriminator", "last"))
+
+
+def test_damaged_json_is_named(trained, tmp_path):
+    run = _copy(trained, tmp_path)
+    (run / runs.STATE).write_text('{"epochs_done": 2, "fin')
+    with pytest.raises(RunError, match=r"state.json is damaged"):
+        runs.run_status(run)
+
+
+def test_deleted_backup_weights_are_not_a_silent_restart(trained, tmp_path, splits):
+    run = _copy(trained, tmp_path)
+    (run / runs.BACKUP / "latest.weights.h5").unlink()
+    (run / runs.STATE).unlink()
+    with pytest.raises(TrainingError, match="backup weights .* are gone"):
+        train(CFG, run, splits=splits, epochs=3, verbose=0)
+
+
+def test_interrupted_after_an_epoch_wrote_its_files_resumes_without_gaps(tmp_path, splits):
+    """Killed after epoch 2 wrote its history row, models and grid but before its backup: the
+    run resumes at epoch 2 (redone), history reads 1, 2, 3 and every epoch has its grid."""
+    import keras
+
+    class Interrupt(keras.callbacks.Callback):
+        def on_epoch_end(self, epoch, logs=None):
+            if epoch == 1:
+                raise KeyboardInterrupt
+
+    run = tmp_path / "run"
+    with pytest.raises(KeyboardInterrupt):
+        train(CFG, run, splits=splits, epochs=3, verbose=0, extra_callbacks=[Interrupt()])
+    meta = json.loads((run / runs.BACKUP / "training_metadata.json").read_text())
+    assert meta["epoch"] == 1 and not (run / runs.LOCK).exists()
+    result = train(CFG, run, splits=splits, epochs=3, verbose=0)
+    assert [r["epoch"] for r in result.history] == [1, 2, 3]
+    assert len(list((run / runs.SAMPLES).glob("epoch_*.png"))) == 3
+    assert runs.run_status(run)["finished"]
