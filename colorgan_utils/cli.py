@@ -62,6 +62,12 @@ def _evaluate(args: argparse.Namespace) -> int:
     )
     from colorgan_utils.runs import load_run, run_config
 
+    if args.out:  # check where the results go before the work, not after
+        out = Path(args.out)
+        if out.is_dir():
+            raise ValueError(f"--out {out} is a folder: give a file name, e.g. {out}/metrics.json")
+        if not out.parent.exists() and out.parent != Path(""):
+            raise ValueError(f"--out {out}: the folder {out.parent} does not exist")
     generator, discriminator = load_run(args.run)
     run_dir = args.run if Path(args.run).is_dir() else Path(args.run).parent
     cfg = run_config(run_dir, get_config(args.preset))  # split exactly as the run's training
@@ -74,6 +80,9 @@ def _evaluate(args: argparse.Namespace) -> int:
     _, splits = load_splits(cfg, data)
     records = splits[args.split] if args.split != "all" else sum(splits.values(), [])
     if not records:
+        if args.split == "all" or not any(splits.values()):
+            raise ValueError(f"{data} holds no colour photos to evaluate on (all black-and-white "
+                             "or unreadable?): check it with python -m colorgan_utils scan")
         raise ValueError(f"{data}: the {args.split} split is empty; try --split all")
     epochs = args.detector_epochs if args.detector_epochs is not None else (
         1 if cfg.preset == "smoke" else 5)

@@ -492,7 +492,8 @@ def make_dataset(
     """
     import tensorflow as tf
 
-    files = [p.path if isinstance(p, ImageRecord) else str(p) for p in paths]
+    # bytes, not str: a file name that is not valid UTF-8 (caf\xe9.jpg) still reaches TF
+    files = [os.fsencode(p.path if isinstance(p, ImageRecord) else str(p)) for p in paths]
     if not files:
         raise DataError("make_dataset() got no files: scan a data folder first")
     bs = batch_size or cfg.batch_size

@@ -51,3 +51,29 @@ def test_scan_folder_without_colour_photos_exits_nonzero(tmp_path, real_photo):
     res = run_cli("scan", str(tmp_path))
     assert res.returncode != 0 and "Traceback" not in res.stderr
     assert str(tmp_path) in res.stderr
+
+
+def test_evaluate_checks_its_output_before_the_work(tmp_path):
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    res = subprocess.run([sys.executable, "-m", "colorgan_utils", "evaluate", "--run",
+                          str(tmp_path / "nowhere"), "--out", str(tmp_path)],
+                         capture_output=True, text=True, cwd=root)
+    assert res.returncode == 2 and "is a folder" in res.stderr  # before loading any run
+
+
+def test_numbers_are_validated_by_argparse(capsys):
+    import pytest
+
+    from colorgan_utils.cli import main
+
+    for argv in (["train", "--out", "x", "--epochs", "0"], ["train", "--out", "x",
+                 "--batch-size", "0"], ["evaluate", "--run", "x", "--detector-epochs", "-2"],
+                 ["colorize", "a.jpg", "--out", "o", "--render-size", "8"]):
+        with pytest.raises(SystemExit) as info:
+            main(argv)
+        assert info.value.code == 2
+        assert "too small" in capsys.readouterr().err

@@ -274,3 +274,55 @@ def test_official_constants():
     assert data.STANFORD_DOGS_URL.startswith("http://vision.stanford.edu/aditya86/ImageNetDogs/")
     assert data.STANFORD_DOGS_BYTES == 793_579_520
     assert len(data.STANFORD_DOGS_MD5) == 32
+
+
+def _split_in_subprocess(data_dir, seed: str) -> dict:
+    import json
+    import os
+    import subprocess
+    import sys
+
+    code = ("import json, sys; from colorgan_utils.config import get_config; "
+            "from colorgan_utils.data import load_splits; "
+            "_, s = load_splits(get_config('smoke', environ={}), sys.argv[1]); "
+            "print(json.dumps({k: sorted(r.path for r in v) for k, v in s.items()}))")
+    res = subprocess.run([sys.executable, "-c", code, str(data_dir)], capture_output=True,
+                         text=True, env={**os.environ, "PYTHONHASHSEED": seed,
+                                         "TF_CPP_MIN_LOG_LEVEL": "3"})
+    assert res.returncode == 0, res.stderr[-2000:]
+    return json.loads(res.stdout.strip().splitlines()[-1])
+
+
+def test_split_is_identical_across_processes_and_disjoint_by_file(data_dir, splits):
+    here = {k: sorted(r.path for r in v) for k, v in splits.items()}
+    assert _split_in_subprocess(data_dir, "1") == here == _split_in_subprocess(data_dir, "2")
+    names = {k: {Path(p).name for p in v} for k, v in here.items()}
+    assert not names["train"] & names["test"] and not names["train"] & names["val"]
+    assert not names["val"] & names["test"]
+    # the smoke split's sizes follow its fractions, breed by breed (1/8 of 8 photos each)
+    n_breeds = len({Path(p).parent.name for p in here["train"]})
+    assert len(here["test"]) == len(here["val"]) == n_breeds
+
+
+def test_split_puts_the_same_name_in_the_same_split_wherever_it_lives():
+    from colorgan_utils.data import ImageRecord
+
+    recs = [ImageRecord(f"/x/Images/n1-A/{i:03d}.jpg", "n1-A", 100, 100) for i in range(40)]
+    moved = [ImageRecord(r.path.replace("/x/", "/elsewhere/"), r.breed, 100, 100) for r in recs]
+    a, b = split_records(recs, 0.1, 0.2), split_records(moved, 0.1, 0.2)
+    assert [len(a[k]) for k in ("train", "val", "test")] == [28, 4, 8]
+    for k in a:
+        assert [Path(r.path).name for r in a[k]] == [Path(r.path).name for r in b[k]]
+
+
+def test_a_file_name_that_is_not_utf8_reaches_the_pipeline(tmp_path, photo_paths):
+    import os
+
+    from colorgan_utils.data import make_dataset
+
+    folder = tmp_path / "Images" / "n1-A"
+    folder.mkdir(parents=True)
+    odd = os.fsdecode(os.fsencode(str(folder)) + b"/caf\xe9.jpg")
+    shutil.copy(photo_paths[0], odd)
+    lum, ab = next(iter(make_dataset([odd], SMOKE, training=False, batch_size=1, cache=False)))
+    assert lum.shape == (1, 32, 32, 1)

@@ -70,8 +70,12 @@ def test_cli_evaluate_writes_json(run_dir, data_dir, tmp_path):
 
 
 def test_missing_run_is_named(tmp_path):
-    with pytest.raises(FileNotFoundError, match=str(tmp_path)):
-        find_generator(tmp_path)
+    from colorgan_utils.errors import RunError
+
+    with pytest.raises(RunError, match=f"{tmp_path} holds no usable generator"):
+        load_run(tmp_path)
+    with pytest.raises(RunError, match="no such run folder"):
+        load_run(tmp_path / "nowhere")
 
 
 # ------------------------------------------------------------------ slider
@@ -201,7 +205,7 @@ def test_cli_colorize(tmp_path, run_dir, real_photo):
                           str(run_dir), str(tmp_path / "dog.jpg"), str(tmp_path / "bad.jpg"),
                           "--out", str(tmp_path / "out")], capture_output=True, text=True,
                          cwd=ROOT, env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"})
-    assert res.returncode == 0, res.stderr[-2000:]
+    assert res.returncode == 1, res.stderr[-2000:]  # 1: some inputs were skipped
     assert (tmp_path / "out" / "dog.png").is_file()
     assert "skipped" in res.stdout and "bad.jpg" in res.stdout
 
@@ -230,3 +234,72 @@ def test_shipped_pretrained_generator_colorizes(real_photo, tmp_path):
         out = np.asarray(im, np.float64) / 255.0
     assert out.shape[:2] == real_photo.size[::-1]
     assert colorfulness(out) > 1.0  # a trained generator adds colour
+
+
+# ------------------------------------------------------------------ known answers
+
+
+def _known_critic(logit: float):
+    """A critic whose verdict is known: logit +``logit`` where the colour is non-zero (real
+    photos), -``logit`` where ab = 0 (our stand-in "colorizations")."""
+    import keras
+
+    lum = keras.Input((None, None, 1))
+    ab = keras.Input((None, None, 2))
+    chroma = keras.layers.Lambda(
+        lambda t: keras.ops.mean(keras.ops.abs(t), axis=(1, 2, 3), keepdims=True))(ab)
+    out = keras.layers.Lambda(
+        lambda c: keras.ops.where(c > 1e-4, logit, -logit) * keras.ops.ones_like(c))(chroma)
+    return keras.Model([lum, ab], out)
+
+
+def test_critic_report_on_known_logits():
+    from colorgan_utils.evaluation import critic_report
+
+    rng = np.random.default_rng(0)
+    n = 6
+    batch = {"L": rng.uniform(-1, 1, (n, 16, 16, 1)).astype("float32"),
+             "ab": rng.uniform(-0.3, 0.3, (n, 16, 16, 2)).astype("float32"),
+             "fake_ab": np.zeros((n, 16, 16, 2), "float32")}
+    rep = critic_report(_known_critic(0.3), batch)  # P(real) = 0.57: "real" at 0.5
+    assert rep["per_patch_real_acc"] == rep["per_patch_fake_acc"] == 1.0
+    assert rep["per_image_accuracy"] == 1.0 and rep["auc"] == 1.0
+    assert rep["confusion"] == [[n, 0], [0, n]]
+    np.testing.assert_allclose(rep["real_scores"], 1 / (1 + np.exp(-0.3)), rtol=1e-6)
+
+
+def test_detector_learns_a_trivially_separable_set_the_right_way_round():
+    from colorgan_utils.evaluation import detector_report
+
+    rng = np.random.default_rng(0)
+
+    def images(n, channel):
+        x = rng.uniform(0.0, 0.2, (n, 16, 16, 3)).astype("float32")
+        x[..., channel] += 0.7
+        return x
+
+    train = {"real": images(96, 0), "fake": images(96, 2)}  # real: reddish; fake: bluish
+    test = {"real": images(24, 0), "fake": images(24, 2)}
+    rep, _ = detector_report(train, test, epochs=4)
+    assert rep["accuracy"] > 0.9 and rep["auc"] > 0.9  # AUC > 0.5: "real" scores higher
+    assert rep["confusion"][0][0] > 20 and rep["confusion"][1][1] > 20
+
+
+def test_best_generator_is_the_epoch_with_the_lowest_validation_loss(tmp_path):
+    import keras
+
+    from colorgan_utils.callbacks import GeneratorCheckpoint
+
+    class Stub:
+        warmup_epochs = 0
+        diverged = None
+        generator = keras.Sequential([keras.Input((4,)), keras.layers.Dense(1)])
+        discriminator = keras.Sequential([keras.Input((4,)), keras.layers.Dense(1)])
+
+    cb = GeneratorCheckpoint(tmp_path, "val_g_l1")
+    cb.set_model(Stub())
+    cb.on_train_begin()
+    for epoch, loss in enumerate([0.09, 0.05, 0.07, 0.06]):
+        cb.on_epoch_end(epoch, {"val_g_l1": loss})
+    best = json.loads((tmp_path / "best.json").read_text())
+    assert best["epoch"] == 2 and best["val_g_l1"] == 0.05

@@ -48,3 +48,33 @@ def test_setup_installs_only_on_colab_and_never_mounts_by_itself(path):
             assert "USE_DRIVE" in src
     assert "USE_DRIVE = False" in text
     assert any("assert" in src for src in code)
+
+
+def _project_url() -> str:
+    import re
+
+    text = (NB_DIR.parent / "pyproject.toml").read_text()
+    return re.search(r'^Repository = "https://github.com/([^"]+)"', text, re.M).group(1)
+
+
+def test_one_repository_address_everywhere():
+    """pyproject's [project.urls] Repository is the one place: every badge, %pip line and the
+    README follow it (on a fork, change it there and in these files with one search/replace)."""
+    import re
+
+    repo = _project_url()
+    texts = {p.name: p.read_text() for p in NOTEBOOKS}
+    texts["README.md"] = (NB_DIR.parent / "README.md").read_text()
+    for name, text in texts.items():
+        found = set(re.findall(r"colab\.research\.google\.com/github/([\w.-]+/[\w.-]+)/", text))
+        found |= set(re.findall(r"git\+https://github\.com/([\w.-]+/[\w.-]+?)[\"\s@]", text))
+        assert found == {repo}, f"{name}: {found} (pyproject says {repo})"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_a_failed_install_stops_at_the_install_cell(path):
+    nb = json.loads(path.read_text())
+    cell = next("".join(c["source"]) for c in nb["cells"] if "%pip install" in "".join(c["source"]))
+    after = cell.split("%pip install", 1)[1]
+    assert "import colorgan_utils" in after and "raise ImportError" in after
+    assert "fork" in after  # tells fork owners what to change
