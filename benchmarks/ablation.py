@@ -32,7 +32,7 @@ from pathlib import Path
 
 VARIANTS = {
     "a_l1_gan": dict(objective="l1", warmup_epochs=2),
-    "b_class": dict(objective="classify", adversarial_lambda=0.0),
+    "b_class": dict(objective="classify", adversarial_lambda=0.0, warmup_epochs=2),
     "c_class_gan": dict(objective="classify"),
     "d_class_nogan": dict(objective="classify", warmup_epochs=1),
 }
@@ -84,6 +84,11 @@ def main() -> None:
         info = {"wall_minutes": sum(h["epoch_seconds"] for h in hist) / 60,
                 "epochs": len(hist),
                 "images_per_s": sorted(h["images_per_s"] for h in hist)[len(hist) // 2]}
+        cached = run / "ablation_eval.json"
+        if cached.is_file() and json.loads(cached.read_text())["epochs"] == len(hist):
+            rows[name] = json.loads(cached.read_text())
+            print(name, json.dumps(rows[name]), flush=True)
+            continue
         generator, critic = load_run(run)
         res = evaluate_run(generator, critic, splits["test"], cfg,
                            splits["train"][:: max(1, len(splits["train"])
@@ -101,6 +106,7 @@ def main() -> None:
             "detector_auc": res["detector"]["auc"], "detector_acc": res["detector"]["accuracy"],
             **info, "settings": VARIANTS[name],
         }
+        cached.write_text(json.dumps(rows[name]))
         print(name, json.dumps(rows[name]), flush=True)
     best = choose(rows)
     g = next(iter(rows.values()))

@@ -110,6 +110,25 @@ def test_slider_widget_redraws_without_a_browser():
     assert box.controls["view"].value[:4] == b"\x89PNG"
 
 
+def test_slider_shows_whole_photos_of_different_sizes_at_their_own_size():
+    import io
+
+    from PIL import Image
+
+    rng = np.random.default_rng(0)
+    sizes = [(90, 140), (300, 200)]
+    orig = [rng.random((h, w, 3)) for h, w in sizes]
+    gray = [rng.random((h, w)) for h, w in sizes]
+    colz = [rng.random((h, w, 3)) for h, w in sizes]
+    box = comparison_slider(orig, gray, colz)
+    view = box.controls["view"]
+    shown = Image.open(io.BytesIO(view.value)).size
+    assert shown == (280, 180) and (int(view.width), int(view.height)) == shown  # 2x, no more
+    box.controls["photo"].value = 1
+    shown = Image.open(io.BytesIO(view.value)).size
+    assert shown == (200, 300) and int(view.width) == 200  # big enough: its own size
+
+
 # ------------------------------------------------------------------ quiz
 
 
