@@ -127,7 +127,7 @@ def main() -> None:
     if args.json:
         Path(args.json).parent.mkdir(parents=True, exist_ok=True)
         Path(args.json).write_text(json.dumps({"rule": RULE, "chosen": best,
-                                               "minutes_per_variant": args.minutes,
+                                               "epochs_per_variant": args.epochs,
                                                "rows": rows}, indent=2))
 
 

@@ -20,7 +20,7 @@ def test_parse_bool_rejects_junk():
 
 def test_presets_sizes():
     assert PRESETS["smoke"].image_size == 32
-    assert PRESETS["cpu"].image_size == 64
+    assert PRESETS["cpu"].image_size == 128
     assert PRESETS["colab"].image_size >= 128
 
 
@@ -54,4 +54,4 @@ def test_json_round_trip():
     import json
 
     d = json.loads(get_config("cpu", environ={}).to_json())
-    assert d["image_size"] == 64 and d["preset"] == "cpu"
+    assert d["image_size"] == 128 and d["preset"] == "cpu"
