@@ -38,7 +38,7 @@ def test_data_dir_and_overrides():
     assert cfg.data_dir == "/data/dogs"
     assert cfg.batch_size == 4
     assert cfg.epochs == PRESETS["cpu"].epochs  # None means "keep the preset's"
-    assert cfg.load_size == 72
+    assert cfg.load_size == 128 + 128 // 8
 
 
 def test_bad_settings_are_named():
