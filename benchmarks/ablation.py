@@ -60,9 +60,13 @@ def main() -> None:
                         help="train-split photos the independent detector learns from")
     parser.add_argument("--detector-epochs", type=int, default=3)
     parser.add_argument("--json", default="docs/results/ablation_128.json")
+    parser.add_argument("--trained", action="store_true",
+                        help="evaluate the run folders in --out as they are (no training)")
     args = parser.parse_args()
 
-    from colorgan_utils.config import get_config
+    from colorgan_utils.callbacks import HistoryCSV
+    from colorgan_utils.config import Config, get_config
+    from colorgan_utils.runs import HISTORY, saved_config
     from colorgan_utils.data import load_splits
     from colorgan_utils.evaluation import evaluate_run
     from colorgan_utils.runs import load_run
@@ -79,8 +83,11 @@ def main() -> None:
     for name in args.variants:
         cfg = base.replace(**VARIANTS[name])
         run = Path(args.out) / name
-        result = train(cfg, run, args.data, splits=splits, verbose=2)
-        hist = result.history
+        if args.trained:  # e.g. trained on a GPU by benchmarks/gpu_jax.py
+            cfg = Config(**saved_config(run))
+            hist = HistoryCSV.read(run / HISTORY)
+        else:
+            hist = train(cfg, run, args.data, splits=splits, verbose=2).history
         info = {"wall_minutes": sum(h["epoch_seconds"] for h in hist) / 60,
                 "epochs": len(hist),
                 "images_per_s": sorted(h["images_per_s"] for h in hist)[len(hist) // 2]}
@@ -127,7 +134,7 @@ def main() -> None:
     if args.json:
         Path(args.json).parent.mkdir(parents=True, exist_ok=True)
         Path(args.json).write_text(json.dumps({"rule": RULE, "chosen": best,
-                                               "epochs_per_variant": args.epochs,
+                                               "epochs_per_variant": None if args.trained else args.epochs,
                                                "rows": rows}, indent=2))
 
 

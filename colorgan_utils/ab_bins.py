@@ -17,7 +17,7 @@ from typing import Any, Iterable
 
 import keras
 import numpy as np
-import tensorflow as tf
+from keras import ops
 
 from colorgan_utils import color
 
@@ -101,18 +101,19 @@ def rebalancing_weights(prior: np.ndarray, mix: float = PRIOR_MIX) -> np.ndarray
     return (w / (prior * w).sum()).astype(np.float32)
 
 
-def soft_encode(ab_norm: tf.Tensor, centres: tf.Tensor, k: int = NEIGHBOURS,
-                sigma: float = SIGMA) -> tuple[tf.Tensor, tf.Tensor]:
+def soft_encode(ab_norm: Any, centres: Any, k: int = NEIGHBOURS,
+                sigma: float = SIGMA) -> tuple[Any, Any]:
     """Target distributions ``[..., Q]`` for ab in [-1, 1]: Gaussian weights on the ``k``
-    nearest bins, summing to 1; and the index of the nearest bin ``[...]``."""
-    ab = tf.cast(ab_norm, tf.float32) * color.AB_SCALE
-    centres = tf.cast(centres, tf.float32)
-    q = tf.shape(centres)[0]
-    d2 = tf.reduce_sum(tf.square(ab[..., None, :] - centres), axis=-1)  # [..., Q]
-    neg, idx = tf.math.top_k(-d2, k=k)
-    w = tf.exp(neg / (2.0 * sigma**2))
-    w = w / tf.reduce_sum(w, axis=-1, keepdims=True)
-    target = tf.reduce_sum(tf.one_hot(idx, q) * w[..., None], axis=-2)
+    nearest bins, summing to 1; and the index of the nearest bin ``[...]``. Keras ops: runs
+    on any Keras backend."""
+    ab = ops.cast(ab_norm, "float32") * color.AB_SCALE
+    centres = ops.cast(ops.convert_to_tensor(centres), "float32")
+    q = int(centres.shape[0])
+    d2 = ops.sum(ops.square(ab[..., None, :] - centres), axis=-1)  # [..., Q]
+    neg, idx = ops.top_k(-d2, k=k)
+    w = ops.exp(neg / (2.0 * sigma**2))
+    w = w / ops.sum(w, axis=-1, keepdims=True)
+    target = ops.sum(ops.one_hot(idx, q) * w[..., None], axis=-2)
     return target, idx[..., 0]
 
 
@@ -126,12 +127,12 @@ class AnnealedMean(keras.layers.Layer):
         super().__init__(**kwargs)
         self.centres = np.asarray(centres, np.float32).tolist()
         self.temperature = float(temperature)
-        self._centres = tf.constant(np.asarray(self.centres, np.float32) / color.AB_SCALE)
+        self._centres = np.asarray(self.centres, np.float32) / color.AB_SCALE
 
-    def call(self, logits: tf.Tensor) -> tf.Tensor:
-        logits = tf.cast(logits, tf.float32)
-        p = tf.nn.softmax(logits / self.temperature, axis=-1)
-        return tf.tensordot(p, self._centres, axes=1)
+    def call(self, logits: Any) -> Any:
+        logits = ops.cast(logits, "float32")
+        p = ops.softmax(logits / self.temperature, axis=-1)
+        return ops.tensordot(p, ops.convert_to_tensor(self._centres), axes=1)
 
     def compute_output_shape(self, input_shape: tuple) -> tuple:
         return (*input_shape[:-1], 2)

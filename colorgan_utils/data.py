@@ -560,13 +560,20 @@ def images_per_second(ds: Any) -> tuple[float, int]:
 def resolve_data_dir(cfg: Config, download: bool = False) -> Path:
     """The dataset folder a notebook should use (notebook 01 explains the choice).
 
-    ``cfg.data_dir`` (``COLORGAN_DATA_DIR``) if set; else the official download when
-    ``download`` is true; else a stand-in built from scikit-image's photos, with a message.
+    ``cfg.data_dir`` (``COLORGAN_DATA_DIR``) if set; else the dataset already extracted on
+    this machine (by notebook 01 or an earlier call: nothing is downloaded); else the official
+    download when ``download`` is true (the tar is fetched at most once, kept on Drive when
+    mounted, and extracted at most once per machine); else a stand-in built from
+    scikit-image's photos, with a message. Notebooks 02 and 03 never download.
     """
     from colorgan_utils import env
 
     if cfg.data_dir:
         return Path(cfg.data_dir)
+    extracted = env.local_data_dir(create=False) / "stanford-dogs"
+    if (extracted / ".extracted").is_file() and (extracted / "Images").is_dir():
+        print(f"Using the Stanford Dogs photos already extracted at {extracted}")
+        return extracted
     if download:
         return download_stanford_dogs()
     from colorgan_utils.sample_data import make_sample_dataset

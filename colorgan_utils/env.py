@@ -13,7 +13,8 @@ from typing import Any
 
 IS_COLAB: bool = "google.colab" in sys.modules
 
-DRIVE_MOUNT_POINT = "/content/drive"
+# where Colab mounts Drive (COLORGAN_DRIVE_MOUNT: another place, e.g. for tests/test_colab.py)
+DRIVE_MOUNT_POINT = os.environ.get("COLORGAN_DRIVE_MOUNT", "/content/drive")
 DRIVE_FOLDER = "MyDrive/colorgan"
 
 GPU_HINT = (

@@ -14,10 +14,8 @@ from typing import Any
 
 import keras
 import numpy as np
-import tensorflow as tf
-from keras import layers
+from keras import layers, ops
 
-from colorgan_utils import color
 
 def _init() -> keras.initializers.Initializer:
     """pix2pix's weight initialisation: N(0, 0.02)."""
@@ -46,7 +44,7 @@ class TrainingSize(layers.Layer):
         super().__init__(**kwargs)
         self.size = int(size)
 
-    def call(self, x: tf.Tensor) -> tf.Tensor:
+    def call(self, x: Any) -> Any:
         return x
 
     def compute_output_shape(self, input_shape: tuple) -> tuple:
@@ -195,10 +193,10 @@ def patch_box(model: keras.Model, row: int, col: int) -> tuple[int, int, int, in
     return cy - half, cx - half, cy - half + rf["size"], cx - half + rf["size"]
 
 
-def image_scores(discriminator: keras.Model, l_norm: Any, ab_norm: Any) -> tf.Tensor:
+def image_scores(discriminator: keras.Model, l_norm: Any, ab_norm: Any) -> Any:
     """Image-level real/fake score: the mean patch logit, ``[B]`` (> 0 means "real")."""
     logits = discriminator([l_norm, ab_norm], training=False)
-    return tf.reduce_mean(tf.cast(logits, tf.float32), axis=[1, 2, 3])
+    return ops.mean(ops.cast(logits, "float32"), axis=[1, 2, 3])
 
 
 def build_models(cfg: Any) -> tuple[keras.Model, keras.Model]:
@@ -218,7 +216,9 @@ def build_models(cfg: Any) -> tuple[keras.Model, keras.Model]:
 class RGBToLab(layers.Layer):
     """Layer: sRGB in [0, 1] -> (L, ab) in [-1, 1]."""
 
-    def call(self, rgb: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor]:
+    def call(self, rgb: Any) -> tuple[Any, Any]:
+        from colorgan_utils import color  # TensorFlow ops
+
         return color.rgb_to_lab_normalized(rgb)
 
     def compute_output_shape(self, input_shape: tuple) -> tuple:
@@ -229,7 +229,9 @@ class RGBToLab(layers.Layer):
 class LabToRGB(layers.Layer):
     """Layer: (L, ab) in [-1, 1] -> sRGB in [0, 1], keeping L (chroma yields, not lightness)."""
 
-    def call(self, inputs: list[tf.Tensor]) -> tf.Tensor:
+    def call(self, inputs: list[Any]) -> Any:
+        from colorgan_utils import color  # TensorFlow ops
+
         l_norm, ab_norm = inputs
         return color.lab_to_rgb_keep_lightness(color.denormalize_lab(l_norm, ab_norm))
 
@@ -241,7 +243,7 @@ class LabToRGB(layers.Layer):
 class LToGray(layers.Layer):
     """Layer: L in [-1, 1] -> the black-and-white image in [0, 1] (L / 100)."""
 
-    def call(self, l_norm: tf.Tensor) -> tf.Tensor:
+    def call(self, l_norm: Any) -> Any:
         return (l_norm + 1.0) / 2.0
 
 
@@ -277,6 +279,8 @@ def save_compact(generator: keras.Model, path: str | os.PathLike) -> None:
 def load_compact(path: str | os.PathLike) -> keras.Model:
     """Load a generator written by :func:`save_compact` (weights back in float32)."""
     import json
+
+    from colorgan_utils import ab_bins  # noqa: F401  (registers AnnealedMean for "classify")
 
     try:
         with np.load(path) as f:

@@ -159,6 +159,24 @@ def upload_widget() -> Any:
 
 
 def uploaded_files(upload: Any) -> list[tuple[str, bytes]]:
-    """(name, bytes) of what a FileUpload widget holds (ipywidgets 8)."""
-    return [(item["name"], bytes(item["content"])) for item in upload.value]
+    """(name, bytes) of what a FileUpload widget holds, with ipywidgets 8 (a tuple of dicts)
+    or 7 (Colab's preinstalled version: a dict ``{name: {"metadata", "content"}}``)."""
+    value = upload.value
+    if isinstance(value, dict):  # ipywidgets 7
+        return [(name, bytes(item["content"])) for name, item in value.items()]
+    return [(item["name"], bytes(item["content"])) for item in value]
+
+
+def enable_colab_widgets() -> bool:
+    """On Colab, turn on the custom widget manager that ipywidgets 8 needs there
+    (googlecolab/colabtools#4525); a no-op returning False elsewhere or when it is missing."""
+    try:
+        from google.colab import output  # type: ignore[import-not-found]
+    except ImportError:
+        return False
+    enable = getattr(output, "enable_custom_widget_manager", None)
+    if enable is None:
+        return False
+    enable()
+    return True
 

@@ -326,3 +326,25 @@ def test_a_file_name_that_is_not_utf8_reaches_the_pipeline(tmp_path, photo_paths
     shutil.copy(photo_paths[0], odd)
     lum, ab = next(iter(make_dataset([odd], SMOKE, training=False, batch_size=1, cache=False)))
     assert lum.shape == (1, 32, 32, 1)
+
+
+def test_resolve_data_dir_reuses_an_extraction_and_never_downloads_unasked(tmp_path,
+                                                                          monkeypatch):
+    """Notebooks 02/03 (download=False) use what notebook 01 extracted; without it, the
+    stand-in. Nothing is downloaded (a download attempt would fail here: no internet)."""
+    from colorgan_utils.config import get_config
+    from colorgan_utils.data import resolve_data_dir
+
+    monkeypatch.delenv("COLORGAN_DATA_DIR", raising=False)
+    monkeypatch.setenv("COLORGAN_WORK_DIR", str(tmp_path / "work"))
+    monkeypatch.setenv("COLORGAN_LOCAL_DIR", str(tmp_path / "local"))
+    cfg = get_config("smoke")
+    stand_in = resolve_data_dir(cfg, download=False)
+    assert stand_in == tmp_path / "work" / "sample-data"
+    root = tmp_path / "local" / "stanford-dogs"
+    (root / "Images" / "n02085620-Chihuahua").mkdir(parents=True)
+    assert resolve_data_dir(cfg, download=False) == stand_in  # not finished: no marker
+    (root / ".extracted").write_text("images.tar 1 x\n")
+    assert resolve_data_dir(cfg, download=False) == root
+    assert resolve_data_dir(cfg, download=True) == root
+    assert not (tmp_path / "work" / "downloads" / "images.tar").exists()

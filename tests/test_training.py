@@ -221,3 +221,25 @@ def test_compact_generator_file(tmp_path):
     (tmp_path / "bad.npz").write_bytes(b"nope")
     with pytest.raises(ValueError, match="bad.npz is not a compact"):
         load_compact(tmp_path / "bad.npz")
+
+
+def test_compact_classification_generator_loads_in_a_fresh_process(tmp_path):
+    """A "classify" generator's .npz names the AnnealedMean layer: loading it must register
+    that layer itself (a fresh process has not imported ab_bins)."""
+    import subprocess
+    import sys
+
+    from colorgan_utils.models import build_generator
+
+    g = build_generator(32, width=8, head="classification")
+    save_compact(g, tmp_path / "g.npz")
+    x = np.random.default_rng(1).uniform(-1, 1, (1, 32, 32, 1)).astype("float32")
+    np.save(tmp_path / "x.npy", x)
+    np.save(tmp_path / "y.npy", g(x).numpy())
+    code = ("import numpy as np, sys; from colorgan_utils.models import load_compact; "
+            "d = sys.argv[1]; g = load_compact(d + '/g.npz'); "
+            "print(float(np.abs(g(np.load(d + '/x.npy')).numpy() - np.load(d + '/y.npy')).max()))")
+    out = subprocess.run([sys.executable, "-c", code, str(tmp_path)], capture_output=True,
+                         text=True, timeout=300)
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert float(out.stdout.strip().splitlines()[-1]) < 5e-3
