@@ -41,6 +41,18 @@ def colorize_records(generator: keras.Model, records: Sequence[ImageRecord | str
     return {k: np.concatenate(v) for k, v in out.items()}
 
 
+def quality_report(batch: dict[str, np.ndarray]) -> dict[str, Any]:
+    """``quality`` (PSNR, SSIM, CIEDE2000, colourfulness of ``model``, ``gray_baseline`` and
+    ``real``) and ``l1_ab`` of a :func:`colorize_records` batch: the first table of notebook 05
+    and of :func:`evaluate_run`'s JSON."""
+    return {
+        "quality": metrics.quality_table(batch["real"],
+                                         {"model": batch["fake"], "gray_baseline": batch["gray"]}),
+        "l1_ab": {"model": float(np.abs(batch["fake_ab"] - batch["ab"]).mean()),
+                  "gray_baseline": float(np.abs(batch["ab"]).mean())},
+    }
+
+
 def critic_report(discriminator: keras.Model, batch: dict[str, np.ndarray]) -> dict[str, Any]:
     """The GAN's own critic on real and generated colour: accuracy per patch and per image (mean
     patch logit) at P(real) = 0.5, confusion matrix and ROC/AUC of the image scores."""
@@ -101,10 +113,7 @@ def evaluate_run(generator: keras.Model, discriminator: keras.Model | None,
         "images": int(len(batch["real"])),
         "image_size": int(training_size(generator)),
         "threshold": THRESHOLD,
-        "quality": metrics.quality_table(batch["real"],
-                                         {"model": batch["fake"], "gray_baseline": batch["gray"]}),
-        "l1_ab": {"model": float(np.abs(batch["fake_ab"] - batch["ab"]).mean()),
-                  "gray_baseline": float(np.abs(batch["ab"]).mean())},
+        **quality_report(batch),
     }
     if discriminator is not None:
         result["discriminator"] = critic_report(discriminator, batch)

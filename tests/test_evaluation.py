@@ -34,27 +34,51 @@ def run_dir(tmp_path_factory, splits):
 # ------------------------------------------------------------------ evaluation JSON
 
 
-def test_evaluation_keys_and_ranges(run_dir, splits):
+def test_evaluation_figures_are_the_known_answers(run_dir, splits):
+    """Each figure of evaluate_run equals what it must be, recomputed here independently
+    (skimage on the same colorized batch; the confusion matrices' own counts)."""
+    from skimage.metrics import peak_signal_noise_ratio, structural_similarity
+
+    from colorgan_utils.evaluation import colorize_records
+
     generator, disc = load_run(run_dir)
     assert disc is not None
     res = evaluate_run(generator, disc, splits["test"], CFG, splits["train"], detector_epochs=1)
-    assert res["images"] == len(splits["test"]) and res["image_size"] == 32
+    n = len(splits["test"])
+    assert res["images"] == n and res["image_size"] == 32
+    batch = colorize_records(generator, splits["test"], CFG)
     q = res["quality"]
-    for name in ("model", "gray_baseline"):
-        assert 0 < q[name]["psnr"] < 100 and -1 <= q[name]["ssim"] <= 1
-        assert q[name]["ciede2000"] >= 0 and q[name]["colorfulness"] >= 0
+    for name, images in (("model", batch["fake"]), ("gray_baseline", batch["gray"])):
+        psnr = np.mean([peak_signal_noise_ratio(r, t, data_range=1.0)
+                        for r, t in zip(batch["real"], images)])
+        ssim = np.mean([structural_similarity(r, t, data_range=1.0, channel_axis=-1)
+                        for r, t in zip(batch["real"], images)])
+        de = np.mean(skcolor.deltaE_ciede2000(skcolor.rgb2lab(batch["real"].astype(np.float64)),
+                                              skcolor.rgb2lab(images.astype(np.float64))))
+        assert q[name]["psnr"] == pytest.approx(psnr, abs=1e-4)
+        assert q[name]["ssim"] == pytest.approx(ssim, abs=1e-4)
+        assert q[name]["ciede2000"] == pytest.approx(de, abs=1e-3)
+    # gray = (L, 0, 0): its CIEDE2000 to the photo is the photo's own chroma difference
+    lab = skcolor.rgb2lab(batch["real"].astype(np.float64))
+    gray_lab = np.concatenate([lab[..., :1], np.zeros_like(lab[..., 1:])], -1)
+    assert q["gray_baseline"]["ciede2000"] == pytest.approx(
+        np.mean(skcolor.deltaE_ciede2000(lab, gray_lab)), abs=0.05)
     assert q["gray_baseline"]["colorfulness"] < 0.05  # ab = 0: no colour (float rounding)
-    assert q["real"]["colorfulness"] > 1
-    assert res["l1_ab"]["gray_baseline"] > 0
-    for block in ("discriminator", "detector"):
-        d = res[block]
-        assert 0 <= d["auc"] <= 1
-        assert sum(map(sum, d["confusion"])) == 2 * res["images"]
-    assert 0 <= res["discriminator"]["per_patch_accuracy"] <= 1
-    assert 0 <= res["discriminator"]["per_image_accuracy"] <= 1
-    assert 0 <= res["detector"]["accuracy"] <= 1
+    assert q["real"]["colorfulness"] == pytest.approx(colorfulness(batch["real"]), abs=1e-6)
+    assert res["l1_ab"]["gray_baseline"] == pytest.approx(np.abs(batch["ab"]).mean(), rel=1e-5)
+    assert res["l1_ab"]["model"] == pytest.approx(
+        np.abs(batch["fake_ab"] - batch["ab"]).mean(), rel=1e-5)
+    crit, det = res["discriminator"], res["detector"]
+    for block, acc in ((crit, "per_image_accuracy"), (det, "accuracy")):
+        cm = np.array(block["confusion"])
+        assert cm.sum(axis=1).tolist() == [n, n]  # every real and every colorized photo once
+        assert block[acc] == pytest.approx(np.trace(cm) / cm.sum())
+    assert crit["per_patch_accuracy"] == pytest.approx(
+        (crit["per_patch_real_acc"] + crit["per_patch_fake_acc"]) / 2)
+    assert det["train_images"] == 2 * len(splits["train"]) and det["test_images"] == 2 * n
     json.dumps(res)  # JSON-ready
-    assert "gray baseline" in format_table(res)
+    table = format_table(res)
+    assert "gray baseline" in table and f"{q['model']['psnr']:.2f}" in table
 
 
 def test_cli_evaluate_writes_json(run_dir, data_dir, tmp_path):

@@ -243,3 +243,55 @@ def test_compact_classification_generator_loads_in_a_fresh_process(tmp_path):
                          text=True, timeout=300)
     assert out.returncode == 0, out.stderr[-2000:]
     assert float(out.stdout.strip().splitlines()[-1]) < 5e-3
+
+
+def test_mirrored_step_equals_the_single_device_step(tmp_path):
+    """Known answer for the replica division: each of 2 replicas gets the same 4 photos, so one
+    SGD step on the global batch of 8 must equal one step on those 4 photos on one device (the
+    replicas' gradients are summed: without dividing each loss by 2 the step is twice as big).
+    SGD, not Adam (Adam's step does not grow with the gradient); no dropout, same BN batches."""
+    script = textwrap.dedent("""
+        import json, numpy as np, tensorflow as tf, keras
+        cpu = tf.config.list_physical_devices("CPU")[0]
+        tf.config.set_logical_device_configuration(
+            cpu, [tf.config.LogicalDeviceConfiguration()] * 2)
+        from colorgan_utils import env
+        from colorgan_utils.gan import ColorGAN
+        from colorgan_utils.models import build_discriminator, build_generator
+
+        rng = np.random.default_rng(0)
+        lum = rng.uniform(-1, 1, (4, 32, 32, 1)).astype("float32")
+        ab = rng.uniform(-0.5, 0.5, (4, 32, 32, 2)).astype("float32")
+        keras.utils.set_random_seed(1)
+        init = [build_generator(32, width=8, dropout=0.0).get_weights(),
+                build_discriminator(32, width=8).get_weights()]
+
+        def one_step(strategy, copies):
+            with strategy.scope():
+                g = build_generator(32, width=8, dropout=0.0)
+                d = build_discriminator(32, width=8)
+                g.set_weights(init[0]); d.set_weights(init[1])
+                gan = ColorGAN(g, d, l1_lambda=100.0)
+                gan.compile(keras.optimizers.SGD(0.01), keras.optimizers.SGD(0.01))
+            x = tf.data.Dataset.from_tensors((np.concatenate([lum] * copies),
+                                              np.concatenate([ab] * copies)))
+            gan.fit(x, epochs=1, verbose=0)
+            return ([w - w0 for w, w0 in zip(g.get_weights(), init[0])],
+                    [w - w0 for w, w0 in zip(d.get_weights(), init[1])])
+
+        mirrored = env.get_strategy("mirrored")
+        m = one_step(mirrored, 2)
+        s = one_step(tf.distribute.get_strategy(), 1)
+        ratio = lambda a, b: float(sum(np.abs(x).sum() for x in a) / sum(np.abs(x).sum() for x in b))
+        close = lambda a, b: all(np.allclose(x, y, rtol=1e-3, atol=1e-6) for x, y in zip(a, b))
+        print(json.dumps({"replicas": mirrored.num_replicas_in_sync,
+                          "g_ratio": ratio(m[0], s[0]), "d_ratio": ratio(m[1], s[1]),
+                          "g_close": close(m[0], s[0]), "d_close": close(m[1], s[1])}))
+    """)
+    res = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                         cwd=ROOT, env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"})
+    assert res.returncode == 0, res.stderr[-3000:]
+    out = json.loads(res.stdout.strip().splitlines()[-1])
+    assert out["replicas"] == 2
+    assert abs(out["g_ratio"] - 1) < 0.01 and abs(out["d_ratio"] - 1) < 0.01, out
+    assert out["g_close"] and out["d_close"], out
