@@ -171,10 +171,12 @@ class ScanReport:
     gray: list[FileIssue] = field(default_factory=list)
     rejected: list[FileIssue] = field(default_factory=list)
     notes: list[FileIssue] = field(default_factory=list)
+    empty: list[str] = field(default_factory=list)  # breed folders with no files at all
 
     @property
     def breeds(self) -> list[str]:
-        found = {r.breed for r in self.good} | {i.breed for i in self.gray + self.rejected}
+        found = ({r.breed for r in self.good} | {i.breed for i in self.gray + self.rejected}
+                 | set(self.empty))
         return sorted(b for b in found if b)
 
     @property
@@ -211,6 +213,7 @@ class ScanReport:
             "black_and_white": [asdict(i) for i in self.gray],
             "rejected": [asdict(i) for i in self.rejected],
             "notes": [asdict(i) for i in self.notes],
+            "empty_breeds": list(self.empty),
             "per_breed": self.per_breed(),
             "summary": self.summary(),
         }
@@ -228,6 +231,9 @@ class ScanReport:
             if items:
                 lines += ["", f"{title}: {len(items)}"]
                 lines += [f"  {i.path}: {i.reason}" for i in items]
+        if self.empty:
+            lines += ["", f"Empty breed folders (no files): {len(self.empty)}"]
+            lines += [f"  {b}/" for b in self.empty]
         lines += ["", self.summary()]
         return "\n".join(lines)
 
@@ -329,8 +335,11 @@ def scan_folder(path: str | os.PathLike, cfg: Config | None = None,
         if child.name.startswith("."):
             continue
         if child.is_dir():
-            jobs += [(f, child.name) for f in sorted(child.iterdir())
+            files = [(f, child.name) for f in sorted(child.iterdir())
                      if f.is_file() and not f.name.startswith(".")]
+            if not files:
+                report.empty.append(child.name)
+            jobs += files
         else:
             report.rejected.append(FileIssue(str(child), "", "outside a breed folder"))
     if not jobs:

@@ -348,3 +348,23 @@ def test_resolve_data_dir_reuses_an_extraction_and_never_downloads_unasked(tmp_p
     assert resolve_data_dir(cfg, download=False) == root
     assert resolve_data_dir(cfg, download=True) == root
     assert not (tmp_path / "work" / "downloads" / "images.tar").exists()
+
+
+def test_scan_lists_an_empty_breed_folder(tmp_path, photo_paths):
+    import shutil
+
+    from colorgan_utils.data import scan_folder
+
+    breed = tmp_path / "Images" / "n02085620-Chihuahua"
+    breed.mkdir(parents=True)
+    shutil.copy(photo_paths[0], breed / "a.jpg")
+    (tmp_path / "Images" / "n02099601-golden_retriever").mkdir()
+    report = scan_folder(tmp_path, min_side=32)
+    assert report.breeds == ["n02085620-Chihuahua", "n02099601-golden_retriever"]
+    table = report.to_dict()
+    assert table["per_breed"]["n02099601-golden_retriever"] == {
+        "colour": 0, "black_and_white": 0, "rejected": 0}
+    assert table["empty_breeds"] == ["n02099601-golden_retriever"]
+    text = report.format()
+    assert "Empty breed folders (no files): 1" in text and "golden_retriever" in text
+    assert "in 2 breeds" in report.summary()
