@@ -203,6 +203,12 @@ class HistoryCSV(keras.callbacks.Callback):
     def on_train_begin(self, logs: dict | None = None) -> None:
         start = int(getattr(self.model, "_initial_epoch", 0) or 0)
         self.rows = {r["epoch"]: r for r in self.read(self.path) if r["epoch"] <= start}
+        missing = [e for e in range(1, start + 1) if e not in self.rows]
+        if missing:  # checked against the backup's epoch on every start
+            print(f"warning: {self.path} lacks the row(s) of epoch(s) "
+                  f"{', '.join(map(str, missing))} that the backup has trained (the file was "
+                  f"damaged or edited); those figures are lost, training goes on from epoch "
+                  f"{start + 1}")
         self._write()
 
     def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
@@ -225,6 +231,25 @@ class HistoryCSV(keras.callbacks.Callback):
             for e in sorted(self.rows):
                 w.writerow(self.rows[e])
         os.replace(tmp, self.path)
+
+
+class ApplyLearningRate(keras.callbacks.Callback):
+    """After the backup restored the optimizers (put it after :class:`ResumableBackup`): set
+    both learning rates to the run's configured one, so a resumed run with a new
+    ``--learning-rate`` (config.json) really uses it, and say so."""
+
+    def __init__(self, learning_rate: float) -> None:
+        super().__init__()
+        self.learning_rate = float(learning_rate)
+
+    def on_train_begin(self, logs: dict | None = None) -> None:
+        for name in ("g_optimizer", "d_optimizer"):
+            opt = getattr(self.model, name)
+            old = float(keras.ops.convert_to_numpy(opt.learning_rate))
+            if not math.isclose(old, self.learning_rate, rel_tol=1e-6):
+                print(f"{name}: learning rate {old:g} restored from the backup; "
+                      f"{self.learning_rate:g} from the settings applied")
+                opt.learning_rate = self.learning_rate
 
 
 class GeneratorCheckpoint(keras.callbacks.Callback):

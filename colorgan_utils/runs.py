@@ -9,7 +9,8 @@ folder holds:
 finished · ``best.json`` which epoch is "best" · ``ab_prior.npz`` the colour prior (classify
 objective) · ``generator_{best,last}.keras`` and ``discriminator_{best,last}.keras`` ·
 ``backup/`` weights + optimizers for resuming · ``samples/epoch_NNN.png`` · ``logs/``
-TensorBoard · ``train.lock`` while a ``train`` process owns the folder.
+TensorBoard · ``split.json`` which photos trained (a fingerprint, checked on resume) ·
+``train.lock`` while a ``train`` process owns the folder.
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ BACKUP = "backup"
 SAMPLES = "samples"
 LOGS = "logs"
 LOCK = "train.lock"
+SPLIT = "split.json"
 PRETRAINED = Path(__file__).resolve().parent / "pretrained" / "generator_cpu128.npz"
 
 

@@ -17,7 +17,7 @@ import tensorflow as tf
 
 from colorgan_utils import env
 from colorgan_utils.callbacks import (
-    AdversarialSwitch, BackupCommit, GeneratorCheckpoint, HistoryCSV, ResumableBackup,
+    AdversarialSwitch, ApplyLearningRate, BackupCommit, GeneratorCheckpoint, HistoryCSV, ResumableBackup,
     SampleGrid,
     StopOnNonFinite, Throughput, TimeBudget, TrainingError,
 )
@@ -48,7 +48,8 @@ class RunResult:
 
     @property
     def epochs_done(self) -> int:
-        return len(self.history)
+        """The last epoch trained (rows of a damaged history may be missing)."""
+        return max(len(self.history), self.history[-1]["epoch"] if self.history else 0)
 
 
 def _writable(run_dir: Path) -> None:
@@ -128,6 +129,35 @@ def _check_resumable(run_dir: Path, history: list[dict[str, Any]]) -> None:
             "evaluate/colorize.")
 
 
+def split_fingerprint(splits: dict[str, list], data_dir: Any) -> dict[str, Any]:
+    """What ``split.json`` records: the data folder, split sizes, and a hash of the train and
+    val photos' names (breed folder / file), so a resumed run can tell whether it still
+    trains on the same photos."""
+    import hashlib
+
+    names = sorted(f"{part}:{r.breed}/{Path(r.path).name}" for part in ("train", "val")
+                   for r in splits.get(part, []))
+    return {"data_dir": str(data_dir) if data_dir else None,
+            **{part: len(splits.get(part, [])) for part in ("train", "val", "test")},
+            "fingerprint": hashlib.sha1("\n".join(names).encode()).hexdigest()}
+
+
+def _check_same_photos(run_dir: Path, split: dict[str, Any], resuming: bool) -> None:
+    old_path = run_dir / runs.SPLIT
+    if not (resuming and old_path.is_file()):
+        return
+    old = runs.read_json(old_path)
+    if old.get("fingerprint") != split["fingerprint"]:
+        raise TrainingError(
+            f"{run_dir} was trained on other photos ({old.get('train')} train / "
+            f"{old.get('val')} val from {old.get('data_dir')}); now {split['train']} / "
+            f"{split['val']} from {split['data_dir']}. Resume it with its own data folder, "
+            "or train the new data into a new --out folder.")
+    if old.get("data_dir") != split["data_dir"]:
+        print(f"The data folder moved ({old.get('data_dir')} -> {split['data_dir']}) but "
+              "holds the same photos: resuming.")
+
+
 def _remove_partial_files(run_dir: Path) -> None:
     """Temporary files of a save that was killed are not results: remove them."""
     for tmp in list(run_dir.glob("*.tmp.keras")) + list(run_dir.glob(".*.tmp")):
@@ -179,6 +209,8 @@ def _train_locked(cfg: Config, run_dir: Path, data_dir: Any, epochs: int, strate
     if not splits["val"]:
         print(f"warning: no validation photos; the 'best' generator is chosen on {len(val)} "
               "training photos (use more photos for a real validation split)")
+    split = split_fingerprint(splits, data_dir or cfg.data_dir)
+    _check_same_photos(run_dir, split, resuming=bool(history))
     train_ds = make_dataset(splits["train"], cfg, training=True, repeat=True)
     steps = cfg.steps_per_epoch or steps_for(len(splits["train"]), cfg.batch_size, True)
     val_ds = make_dataset(val, cfg, training=False, repeat=True)
@@ -207,6 +239,7 @@ def _train_locked(cfg: Config, run_dir: Path, data_dir: Any, epochs: int, strate
     callbacks = [
         stop,
         backup,  # restores first; saves last (BackupCommit)
+        ApplyLearningRate(cfg.learning_rate),  # after the restore
         AdversarialSwitch(),
         Throughput(cfg.batch_size),
         HistoryCSV(run_dir / runs.HISTORY),
@@ -223,6 +256,7 @@ def _train_locked(cfg: Config, run_dir: Path, data_dir: Any, epochs: int, strate
               f"{cfg.image_size} px, batch {cfg.batch_size}, objective {cfg.objective}, on "
               f"{strategy.num_replicas_in_sync} replica(s), {policy}, XLA {cfg.jit_compile}")
     runs.write_json(run_dir / runs.CONFIG, cfg.to_dict())  # all checks passed: a real run
+    runs.write_json(run_dir / runs.SPLIT, split)
     try:
         gan.fit(train_ds, validation_data=val_ds, epochs=epochs, callbacks=callbacks,
                 verbose=verbose, steps_per_epoch=steps, shuffle=False,
@@ -230,8 +264,9 @@ def _train_locked(cfg: Config, run_dir: Path, data_dir: Any, epochs: int, strate
     finally:
         keras.mixed_precision.set_global_policy("float32")
     history = HistoryCSV.read(run_dir / runs.HISTORY)
-    state = {"epochs_done": len(history), "epochs": epochs,
-             "finished": not gan.diverged and len(history) >= epochs}
+    done = max(len(history), history[-1]["epoch"] if history else 0)  # rows may be lost
+    state = {"epochs_done": done, "epochs": epochs,
+             "finished": not gan.diverged and done >= epochs}
     runs.write_json(run_dir / runs.STATE, state)
     if gan.diverged:
         raise TrainingError(gan.diverged)

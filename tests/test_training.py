@@ -295,3 +295,31 @@ def test_mirrored_step_equals_the_single_device_step(tmp_path):
     assert out["replicas"] == 2
     assert abs(out["g_ratio"] - 1) < 0.01 and abs(out["d_ratio"] - 1) < 0.01, out
     assert out["g_close"] and out["d_close"], out
+
+
+def test_resume_checks_history_learning_rate_and_photos(tmp_path, splits, capsys):
+    """Issue 10 #2, #6: a lost history row is named and the run still finishes; a new
+    learning rate on resume is applied (and said); other photos on resume are refused."""
+    import csv as _csv
+
+    run = tmp_path / "run"
+    train(CFG, run, splits=splits, epochs=2, verbose=0)
+    path = run / "history.csv"
+    rows = list(_csv.DictReader(path.open()))
+    with path.open("w", newline="") as f:  # the row of epoch 1 is lost
+        w = _csv.DictWriter(f, fieldnames=list(rows[0]))
+        w.writeheader()
+        w.writerow(rows[1])
+    capsys.readouterr()
+    res = train(CFG.replace(learning_rate=5e-5), run, splits=splits, epochs=3, verbose=0)
+    out = capsys.readouterr().out
+    assert "lacks the row(s) of epoch(s) 1" in out
+    assert "learning rate 0.0002 restored from the backup; 5e-05 from the settings applied" in out
+    assert float(res.gan.g_optimizer.learning_rate.numpy()) == pytest.approx(5e-5)
+    assert float(res.gan.d_optimizer.learning_rate.numpy()) == pytest.approx(5e-5)
+    assert res.epochs_done == 3
+    state = json.loads((run / "state.json").read_text())
+    assert state == {"epochs_done": 3, "epochs": 3, "finished": True}
+    other = {**splits, "train": splits["train"][1:]}
+    with pytest.raises(TrainingError, match="was trained on other photos"):
+        train(CFG, run, splits=other, epochs=4, verbose=0)
