@@ -35,6 +35,9 @@ VARIANTS = {
     "b_class": dict(objective="classify", adversarial_lambda=0.0, warmup_epochs=2),
     "c_class_gan": dict(objective="classify"),
     "d_class_nogan": dict(objective="classify", warmup_epochs=1),
+    # added after a-d had run on a GPU (benchmarks/gpu_jax.py; same rule)
+    "e_l1_30_gan": dict(objective="l1", warmup_epochs=2, l1_lambda=30.0),
+    "f_l1_10_gan": dict(objective="l1", warmup_epochs=2, l1_lambda=10.0),
 }
 RULE = ("smallest dCF among variants with PSNR >= gray + 0.2 dB and CIEDE2000 <= gray - 0.8 "
         "(else: lowest CIEDE2000)")
