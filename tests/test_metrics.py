@@ -67,3 +67,63 @@ def test_confusion_threshold():
     cm = metrics.confusion([0.6, 0.4], [0.6, 0.4], threshold=0.5)
     np.testing.assert_array_equal(cm, [[1, 1], [1, 1]])
     assert metrics.accuracy([0.6, 0.4], [0.6, 0.4]) == 0.5
+
+
+# ---- known answers added from mutmut's survivors (README "Mutation testing")
+
+
+def test_colorfulness_known_answer_with_spread():
+    """Hasler & Süsstrunk on a two-colour image: rg and yb spread and mean, by hand."""
+    img = np.zeros((1, 2, 2, 3))
+    img[0, 0, :, 0] = 1.0  # top row red (255, 0, 0): rg = 255, yb = 127.5
+    img[0, 1, :, 1] = 1.0  # bottom row green (0, 255, 0): rg = -255, yb = 127.5
+    rg, yb = np.array([255, 255, -255, -255.0]), np.full(4, 127.5)
+    want = np.hypot(rg.std(), yb.std()) + 0.3 * np.hypot(rg.mean(), yb.mean())
+    assert metrics.colorfulness(img) == pytest.approx(want)  # = 255: spread only
+    blue = np.zeros((1, 2, 2, 3))
+    blue[..., 2] = 1.0  # rg = 0, yb = -255
+    assert metrics.colorfulness(blue) == pytest.approx(0.3 * 255)
+    # per image, then averaged over the batch
+    both = np.concatenate([img, blue])
+    assert metrics.colorfulness(both) == pytest.approx((want + 0.3 * 255) / 2)
+
+
+def test_ssim_and_ciede2000_known_answers(photos):
+    from skimage.color import deltaE_ciede2000, rgb2lab
+    from skimage.metrics import structural_similarity
+
+    dim = photos * 0.8
+    want = np.mean([structural_similarity(a, b, data_range=1.0, channel_axis=-1)
+                    for a, b in zip(photos, dim)])
+    assert metrics.ssim(photos, dim) == pytest.approx(want)
+    assert metrics.ciede2000(photos, dim) == pytest.approx(
+        np.mean(deltaE_ciede2000(rgb2lab(photos), rgb2lab(dim))))
+    # PSNR uses data_range 1 (not the float dtype's 2): MSE 0.01 -> 20 dB, per image
+    a, b = np.zeros((2, 4, 4, 3)), np.full((2, 4, 4, 3), 0.1)
+    b[1] = 0.01  # MSE 1e-4 -> 40 dB
+    assert metrics.psnr(a, b) == pytest.approx(30.0)
+
+
+def test_quality_table_real_row(photos):
+    t = metrics.quality_table(photos, {"model": photos * 0.9})
+    assert t["real"] == {"colorfulness": pytest.approx(metrics.colorfulness(photos))}
+    assert t["model"]["psnr"] == pytest.approx(metrics.psnr(photos, photos * 0.9))
+
+
+def test_sigmoid_and_thresholds_known_answers():
+    np.testing.assert_allclose(metrics.sigmoid([0.0, -2.0, 50.0]),
+                               [0.5, 1 / (1 + np.e**2), 1.0])
+    # a score exactly at the threshold is called "colorized"
+    np.testing.assert_array_equal(metrics.confusion([0.5], [0.5], 0.5), [[0, 1], [0, 1]])
+    # the threshold is used: at 0.9 the real photo scoring 0.8 is called colorized
+    assert metrics.accuracy([0.8], [0.1], threshold=0.9) == 0.5
+    assert metrics.accuracy([0.8], [0.1], threshold=0.5) == 1.0
+
+
+def test_roc_curve_points_known_answer():
+    # real 0.9, 0.4; colorized 0.6, 0.1: AUC = 3 of 4 pairs ranked right
+    r = metrics.roc([0.9, 0.4], [0.6, 0.1])
+    assert r["auc"] == pytest.approx(0.75)
+    points = set(zip(np.round(r["fpr"], 6), np.round(r["tpr"], 6)))
+    assert {(0.0, 0.5), (0.5, 0.5), (0.5, 1.0)} <= points
+    assert all(0 <= x <= 1 for x in r["fpr"] + r["tpr"])
