@@ -319,12 +319,68 @@ def check_image(path: str | os.PathLike, min_side: int, gray_mean_chroma: float 
     return "ok", "", w, h
 
 
+def _scan_key(jobs: list[tuple[Path, str]], side: int, cfg: Config) -> str:
+    """What a scan's result depends on: every file's name, size and modification time, and the
+    checks' settings."""
+    h = hashlib.sha1(f"v1 {side} {cfg.gray_mean_chroma} {cfg.gray_p99_chroma}\n".encode())
+    for f, _ in jobs:
+        st = f.stat()
+        h.update(os.fsencode(f) + f" {st.st_size} {st.st_mtime_ns}\n".encode())
+    return h.hexdigest()
+
+
+def scan_cache_file(images_root: Path) -> Path:
+    """Where the scan of a data folder is cached: the work folder (never the data folder, which
+    may be read-only or shared), one file per folder."""
+    from colorgan_utils import env
+
+    tag = hashlib.sha1(os.fsencode(Path(images_root).resolve())).hexdigest()[:16]
+    return env.work_dir() / "cache" / f"scan-{tag}.json"
+
+
+def _read_scan_cache(path: Path, key: str, report: "ScanReport") -> bool:
+    import json
+
+    try:
+        data = json.loads(path.read_text())
+    except (OSError, ValueError):
+        return False
+    if not isinstance(data, dict) or data.get("key") != key:
+        return False
+    report.good = [ImageRecord(*r) for r in data["good"]]
+    report.gray = [FileIssue(*i) for i in data["gray"]]
+    report.rejected = [FileIssue(*i) for i in data["rejected"]]
+    report.notes = [FileIssue(*i) for i in data["notes"]]
+    report.empty = list(data["empty"])
+    return True
+
+
+def _write_scan_cache(path: Path, key: str, report: "ScanReport") -> None:
+    import json
+
+    data = {"key": key, "good": [list(asdict(r).values()) for r in report.good],
+            **{k: [list(asdict(i).values()) for i in getattr(report, k)]
+               for k in ("gray", "rejected", "notes")},
+            "empty": report.empty}
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(path.name + ".tmp")
+        tmp.write_text(json.dumps(data))
+        os.replace(tmp, path)
+    except OSError:  # an unwritable work folder only costs the next scan its speed
+        pass
+
+
 def scan_folder(path: str | os.PathLike, cfg: Config | None = None,
                 min_side: int | None = None, workers: int | None = None,
-                verbose: bool = False) -> ScanReport:
+                verbose: bool = False, cache: bool = False) -> ScanReport:
     """Check every file under a Stanford Dogs style folder once; see :class:`ScanReport`.
 
     An empty or missing folder raises :class:`DataError` naming the path and the layout.
+    ``cache=True`` (what :func:`load_splits`, and so notebooks 02-05, ``train`` and
+    ``evaluate`` use) keeps the result in the work folder, keyed by every file's name, size and
+    modification time: the next scan of an unchanged folder decodes nothing. The ``scan``
+    command always checks every file.
     """
     cfg = cfg or Config()
     side = min_side if min_side is not None else cfg.min_image_side
@@ -344,6 +400,13 @@ def scan_folder(path: str | os.PathLike, cfg: Config | None = None,
             report.rejected.append(FileIssue(str(child), "", "outside a breed folder"))
     if not jobs:
         raise DataError(f"{images_root} holds no image files: expected {LAYOUT_HINT}")
+    cache_file = key = None
+    if cache:
+        cache_file, key = scan_cache_file(images_root), _scan_key(jobs, side, cfg)
+        if _read_scan_cache(cache_file, key, report):
+            if verbose:
+                print(f"{len(jobs)} files unchanged since the last scan ({cache_file})")
+            return report
 
     def run(job: tuple[Path, str]) -> tuple[str, str, int, int]:
         return check_image(job[0], side, cfg.gray_mean_chroma, cfg.gray_p99_chroma)
@@ -370,6 +433,8 @@ def scan_folder(path: str | os.PathLike, cfg: Config | None = None,
             f"{images_root} holds no usable photos ({len(report.rejected)} files rejected, "
             f"first: {report.rejected[0].path}: {report.rejected[0].reason})"
         )
+    if cache_file is not None and key is not None:
+        _write_scan_cache(cache_file, key, report)
     return report
 
 
@@ -544,14 +609,15 @@ def steps_for(n_files: int, batch_size: int, training: bool) -> int:
 
 def load_splits(cfg: Config, data_dir: str | os.PathLike | None = None,
                 verbose: bool = False) -> tuple[ScanReport, dict[str, list[ImageRecord]]]:
-    """Scan ``data_dir`` (default: ``cfg.data_dir``), cap at ``cfg.max_images``, split."""
+    """Scan ``data_dir`` (default: ``cfg.data_dir``; cached: an unchanged folder is not decoded
+    again), cap at ``cfg.max_images``, split."""
     folder = data_dir or cfg.data_dir
     if not folder:
         raise DataError(
             "no data folder: set COLORGAN_DATA_DIR, pass data_dir=, or call "
             "download_stanford_dogs()"
         )
-    report = scan_folder(folder, cfg, verbose=verbose)
+    report = scan_folder(folder, cfg, verbose=verbose, cache=True)
     records = subsample(report.good, cfg.max_images)
     return report, split_records(records, cfg.val_fraction, cfg.test_fraction)
 

@@ -36,7 +36,7 @@ SAMPLES = "samples"
 LOGS = "logs"
 LOCK = "train.lock"
 SPLIT = "split.json"
-PRETRAINED = Path(__file__).resolve().parent / "pretrained" / "generator_cpu128.npz"
+PRETRAINED = Path(__file__).resolve().parent / "pretrained" / "generator_128.npz"
 
 
 def model_file(run_dir: str | os.PathLike, network: str, which: str) -> Path:

@@ -368,3 +368,33 @@ def test_scan_lists_an_empty_breed_folder(tmp_path, photo_paths):
     text = report.format()
     assert "Empty breed folders (no files): 1" in text and "golden_retriever" in text
     assert "in 2 breeds" in report.summary()
+
+
+def test_scan_cache_skips_decoding_an_unchanged_folder(tmp_path, photo_paths, monkeypatch):
+    import os
+    import shutil
+
+    from colorgan_utils import data as data_mod
+    from colorgan_utils.data import scan_folder
+
+    monkeypatch.setenv("COLORGAN_WORK_DIR", str(tmp_path / "work"))
+    breed = tmp_path / "d" / "Images" / "n02085620-Chihuahua"
+    breed.mkdir(parents=True)
+    for p in photo_paths[:3]:
+        shutil.copy(p, breed / p.name)
+    (breed / "broken.jpg").write_bytes(b"not a photo")
+    first = scan_folder(tmp_path / "d", min_side=32, cache=True)
+    assert len(first.good) == 3 and len(first.rejected) == 1
+
+    def no_decoding(*args, **kwargs):
+        raise AssertionError("decoded a file of an unchanged folder")
+
+    monkeypatch.setattr(data_mod, "check_image", no_decoding)
+    again = scan_folder(tmp_path / "d", min_side=32, cache=True)
+    assert again.good == first.good and again.rejected == first.rejected
+    with pytest.raises(AssertionError, match="decoded"):
+        scan_folder(tmp_path / "d", min_side=32)  # the scan command checks every file
+    victim = breed / photo_paths[0].name  # a changed file invalidates the cache
+    os.utime(victim, ns=(victim.stat().st_atime_ns, victim.stat().st_mtime_ns + 10**9))
+    with pytest.raises(AssertionError, match="decoded"):
+        scan_folder(tmp_path / "d", min_side=32, cache=True)

@@ -127,3 +127,25 @@ def test_roc_curve_points_known_answer():
     points = set(zip(np.round(r["fpr"], 6), np.round(r["tpr"], 6)))
     assert {(0.0, 0.5), (0.5, 0.5), (0.5, 1.0)} <= points
     assert all(0 <= x <= 1 for x in r["fpr"] + r["tpr"])
+
+
+def test_colorfulness_yb_spread_single_image_and_per_image_means():
+    img = np.zeros((4, 4, 3))  # one image, no batch axis
+    img[:2] = [1.0, 1.0, 0.0]  # yellow: rg = 0, yb = 255
+    img[2:] = [0.0, 0.0, 1.0]  # blue: rg = 0, yb = -255
+    yb = np.array([255.0] * 8 + [-255.0] * 8)
+    assert metrics.colorfulness(img) == pytest.approx(yb.std())  # spread only: 255
+    assert metrics.colorfulness(img[None]) == pytest.approx(metrics.colorfulness(img))
+    red, blue = np.zeros((1, 2, 2, 3)), np.zeros((1, 2, 2, 3))
+    red[..., 0], blue[..., 2] = 1.0, 1.0
+    # each image's own mean colour, not the batch's: (0.3 |red| + 0.3 |blue|) / 2
+    want = 0.3 * (np.hypot(255, 127.5) + 255) / 2
+    assert metrics.colorfulness(np.concatenate([red, blue])) == pytest.approx(want)
+
+
+def test_roc_thresholds_are_the_cuts_between_scores():
+    r = metrics.roc([0.9, 0.4], [0.6, 0.1])
+    # keras adds the two end points (just below 0 and just above 1) to the cuts
+    assert r["thresholds"][1:-1] == pytest.approx([0.25, 0.5, 0.75])
+    assert r["thresholds"][0] < 0 and r["thresholds"][-1] > 1
+    assert metrics.roc([0.5], [0.5])["thresholds"][1:-1] == [0.5]  # one distinct score
