@@ -62,7 +62,8 @@ def comparison_slider(originals: Any, grays: Any, colorized: Any,
     pair = w.Dropdown(options=list(PAIRS), value="colorized | gray", description="compare")
     pos = w.FloatSlider(0.5, min=0.0, max=1.0, step=0.01, description="wipe",
                         continuous_update=True)
-    view = w.Image(format="png")
+    # capped to the output's width, the height following (CSS beats the width/height set below)
+    view = w.Image(format="png", layout=w.Layout(max_width="100%", height="auto"))
 
     def redraw(_: Any = None) -> None:
         frame = comparison_frame(images, pick.value, pair.value, pos.value)
@@ -73,7 +74,8 @@ def comparison_slider(originals: Any, grays: Any, colorized: Any,
     for control in (pick, pair, pos):
         control.observe(redraw, names="value")
     redraw()
-    box = w.VBox([w.HBox([pick, pair]), pos, view])
+    # the controls above the picture, wrapping on a narrow page rather than leaving it
+    box = w.VBox([w.HBox([pick, pair], layout=w.Layout(flex_flow="row wrap")), pos, view])
     box.controls = {"photo": pick, "pair": pair, "wipe": pos, "view": view}
     return box
 

@@ -45,3 +45,7 @@ def splits(data_dir: Path) -> dict:
     from colorgan_utils.data import load_splits
 
     return load_splits(get_config("smoke", environ={}), data_dir)[1]
+
+
+# The page the browser test serves with Voilà (tests/test_browser.py), not a notebook for nbval.
+collect_ignore_glob = ["browser/*.ipynb"]
