@@ -10,7 +10,7 @@ Variants (all: U-Net width 32 / max 128 filters, PatchGAN width 24, batch 32, Ad
 
 * ``a_l1_gan``   today's objective: 100 * L1 + GAN, 2 L1-only warm-up epochs (the cpu preset);
 * ``b_class``    classification over 262 in-gamut ab bins, rebalanced by our training split's
-  own prior (mix 0.5), annealed mean T = 0.38, no GAN term (the critic still trains, so its
+  own prior (mix 0.5), annealed mean T = 0.38, no GAN term (the discriminator still trains, so its
   accuracy can be reported);
 * ``c_class_gan`` (b) + the GAN term from the first step;
 * ``d_class_nogan`` (b) for the first epoch, then the GAN term ("NoGAN" warm-up, DeOldify).
@@ -99,8 +99,8 @@ def main() -> None:
             rows[name] = json.loads(cached.read_text())
             print(name, json.dumps(rows[name]), flush=True)
             continue
-        generator, critic = load_run(run)
-        res = evaluate_run(generator, critic, splits["test"], cfg,
+        generator, discriminator = load_run(run)
+        res = evaluate_run(generator, discriminator, splits["test"], cfg,
                            splits["train"][:: max(1, len(splits["train"])
                                                   // args.detector_photos)],
                            args.detector_epochs, run=str(run))
@@ -112,7 +112,7 @@ def main() -> None:
             "gray_psnr": q["gray_baseline"]["psnr"], "gray_ssim": q["gray_baseline"]["ssim"],
             "gray_ciede2000": q["gray_baseline"]["ciede2000"],
             "real_cf": q["real"]["colorfulness"],
-            "critic_acc": res["discriminator"]["per_image_accuracy"],
+            "discriminator_acc": res["discriminator"]["per_image_accuracy"],
             "detector_auc": res["detector"]["auc"], "detector_acc": res["detector"]["accuracy"],
             **info, "settings": VARIANTS[name],
         }
@@ -121,7 +121,7 @@ def main() -> None:
     best = choose(rows)
     g = next(iter(rows.values()))
     print(f"\n| {args.size} px, {len(splits['test'])} test photos | PSNR dB | SSIM | CIEDE2000 | "
-          "colourfulness | dCF | critic acc. (image) | detector AUC | train img/s | epochs | "
+          "colourfulness | dCF | discriminator acc. (image) | detector AUC | train img/s | epochs | "
           "wall min |")
     print("|---|---|---|---|---|---|---|---|---|---|---|")
     print(f"| gray baseline (ab = 0) | {g['gray_psnr']:.2f} | {g['gray_ssim']:.3f} | "
@@ -129,7 +129,7 @@ def main() -> None:
     for name, r in rows.items():
         mark = " **(chosen)**" if name == best else ""
         print(f"| {name}{mark} | {r['psnr']:.2f} | {r['ssim']:.3f} | {r['ciede2000']:.2f} | "
-              f"{r['cf']:.1f} | {r['dcf']:.1f} | {r['critic_acc']:.1%} | "
+              f"{r['cf']:.1f} | {r['dcf']:.1f} | {r['discriminator_acc']:.1%} | "
               f"{r['detector_auc']:.3f} | {r['images_per_s']:.0f} | {r['epochs']} | "
               f"{r['wall_minutes']:.1f} |")
     print(f"| real photos | | | | {g['real_cf']:.1f} | 0 | | | | | |")

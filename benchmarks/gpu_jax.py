@@ -169,21 +169,21 @@ class Trainer:
         def losses(g_tv, d_tv, g_ntv, d_ntv, lum, ab, adv_w, training):
             out, g_ntv = self.net.stateless_call(g_tv, g_ntv, lum, training=training)
             if classify:
-                logits, fake = out
+                logits, colorized = out
                 g_ce = class_loss(logits, ab)
             else:
-                fake, g_ce = out, jnp.float32(0.0)
+                colorized, g_ce = out, jnp.float32(0.0)
             both, d_ntv = self.disc.stateless_call(
                 d_tv, d_ntv, [jnp.concatenate([lum, lum]),
-                              jnp.concatenate([ab.astype(fake.dtype), fake])], training=training)
-            real_l, fake_l = jnp.split(both.astype(jnp.float32), 2)
-            d_loss = 0.5 * (_bce(real_l, 1.0) + _bce(fake_l, 0.0))
-            g_adv = _bce(fake_l, 1.0)
-            g_l1 = jnp.mean(jnp.abs(ab.astype(jnp.float32) - fake.astype(jnp.float32)))
+                              jnp.concatenate([ab.astype(colorized.dtype), colorized])], training=training)
+            real_l, colorized_l = jnp.split(both.astype(jnp.float32), 2)
+            d_loss = 0.5 * (_bce(real_l, 1.0) + _bce(colorized_l, 0.0))
+            g_adv = _bce(colorized_l, 1.0)
+            g_l1 = jnp.mean(jnp.abs(ab.astype(jnp.float32) - colorized.astype(jnp.float32)))
             colour = cfg.ce_lambda * g_ce if classify else cfg.l1_lambda * g_l1
             g_loss = adv_w * cfg.adversarial_lambda * g_adv + colour
             logs = {"d_loss": d_loss, "g_adv_loss": g_adv, "g_l1": g_l1, "g_ce": g_ce,
-                    "d_real_acc": jnp.mean(real_l > 0), "d_fake_acc": jnp.mean(fake_l <= 0)}
+                    "d_real_acc": jnp.mean(real_l > 0), "d_colorized_acc": jnp.mean(colorized_l <= 0)}
             return (g_loss, d_loss), (g_ntv, d_ntv, logs)
 
         def train_step(state, lum, ab, adv_w):
@@ -328,7 +328,7 @@ def train_variant(name: str, cfg, prior, train, val, seconds: float, out: Path) 
             row["best"] = True
         print(f"  {name} epoch {epoch + 1}: {dt:.1f} s, val_g_l1 {row['val_g_l1']:.4f} "
               f"val_{monitor} {row[f'val_{monitor}']:.4f} d_real {row['d_real_acc']:.2f} "
-              f"d_fake {row['d_fake_acc']:.2f}{' *' if row.get('best') else ''}", flush=True)
+              f"d_colorized {row['d_colorized_acc']:.2f}{' *' if row.get('best') else ''}", flush=True)
         epoch += 1
     t.write_back(best_state)
     path = out / f"gpu_{name}.npz"

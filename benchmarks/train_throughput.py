@@ -3,7 +3,7 @@
 Not a test. Prints, for each image size, measured side by side in one run on the same data:
 
 1. textbook pix2pix (U-Net width 64 up to 512 filters, 70x70 PatchGAN width 64), a plain
-   ``tf.GradientTape`` step (real and fake through the critic separately, as in the tutorial);
+   ``tf.GradientTape`` step (real and colorized through the discriminator separately, as in the tutorial);
 2. ColorGAN's default model trained by ``ColorGAN.fit()``;   ratio 2/1 (goal >= 5x);
 3. the textbook architecture inside ``ColorGAN.fit()`` and the same step as a plain loop;
    fit() overhead = 1 - fit/plain (goal <= 5%).
@@ -44,15 +44,15 @@ def plain_loop(gen, disc, ds, steps: int, joint: bool, jit: bool = False) -> flo
     @tf.function(jit_compile=jit)
     def step(lum, ab):
         with tf.GradientTape() as gt, tf.GradientTape() as dt:
-            fake = gen(lum, training=True)
+            colorized = gen(lum, training=True)
             if joint:
-                both = disc([tf.concat([lum, lum], 0), tf.concat([ab, fake], 0)], training=True)
-                real_logits, fake_logits = tf.split(both, 2, axis=0)
+                both = disc([tf.concat([lum, lum], 0), tf.concat([ab, colorized], 0)], training=True)
+                real_logits, colorized_logits = tf.split(both, 2, axis=0)
             else:
                 real_logits = disc([lum, ab], training=True)
-                fake_logits = disc([lum, fake], training=True)
-            d_loss = 0.5 * (_bce(real_logits, 1.0) + _bce(fake_logits, 0.0))
-            g_loss = _bce(fake_logits, 1.0) + 100.0 * tf.reduce_mean(tf.abs(ab - fake))
+                colorized_logits = disc([lum, colorized], training=True)
+            d_loss = 0.5 * (_bce(real_logits, 1.0) + _bce(colorized_logits, 0.0))
+            g_loss = _bce(colorized_logits, 1.0) + 100.0 * tf.reduce_mean(tf.abs(ab - colorized))
         g_opt.apply_gradients(zip(gt.gradient(g_loss, gen.trainable_variables),
                                   gen.trainable_variables))
         d_opt.apply_gradients(zip(dt.gradient(d_loss, disc.trainable_variables),

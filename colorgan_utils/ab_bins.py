@@ -76,7 +76,7 @@ def nearest_bin(ab: np.ndarray, centres: np.ndarray) -> np.ndarray:
     return out
 
 
-def colour_prior(ab_batches: Iterable[Any], centres: np.ndarray,
+def color_prior(ab_batches: Iterable[Any], centres: np.ndarray,
                  sigma: float = SIGMA) -> np.ndarray:
     """The empirical distribution ``[Q]`` of ab over the bins, smoothed by a Gaussian of
     ``sigma`` Lab units. ``ab_batches`` yields ab arrays ``[..., 2]`` in the networks' [-1, 1]
@@ -86,7 +86,7 @@ def colour_prior(ab_batches: Iterable[Any], centres: np.ndarray,
         idx = nearest_bin(np.asarray(ab, np.float32) * color.AB_SCALE, centres)
         counts += np.bincount(idx, minlength=len(centres))
     if counts.sum() == 0:
-        raise ValueError("colour_prior: no ab values were given")
+        raise ValueError("color_prior: no ab values were given")
     d2 = ((centres[:, None, :] - centres[None]) ** 2).sum(-1)
     kernel = np.exp(-d2 / (2 * sigma**2))
     smooth = kernel @ (counts / counts.sum())

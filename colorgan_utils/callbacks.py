@@ -177,6 +177,10 @@ class Throughput(keras.callbacks.Callback):
             logs["epoch_seconds"] = time.perf_counter() - self.t0
 
 
+# columns that runs trained before the vocabulary was settled (README, Glossary) still carry
+RENAMED = {"d_fake_acc": "d_colorized_acc", "val_d_fake_acc": "val_d_colorized_acc"}
+
+
 class HistoryCSV(keras.callbacks.Callback):
     """``history.csv``: one row per completed epoch, first column ``epoch`` (1-based); rows of
     earlier epochs are kept on resume, and a row is never duplicated."""
@@ -195,7 +199,8 @@ class HistoryCSV(keras.callbacks.Callback):
         with path.open(newline="") as f:
             rows = []
             for r in csv.DictReader(f):
-                row: dict[str, Any] = {k: float(v) for k, v in r.items() if v not in ("", None)}
+                row: dict[str, Any] = {RENAMED.get(k, k): float(v) for k, v in r.items()
+                                       if v not in ("", None)}
                 row["epoch"] = int(row["epoch"])
                 rows.append(row)
         return sorted(rows, key=lambda r: r["epoch"])
@@ -302,11 +307,11 @@ class SampleGrid(keras.callbacks.Callback):
         from colorgan_utils.color import lab_normalized_to_rgb
         from colorgan_utils.viz import plot_comparison
 
-        fake = self.model.generator(self.l_norm, training=False)
+        colorized = self.model.generator(self.l_norm, training=False)
         fig = plot_comparison({
             "original": lab_normalized_to_rgb(self.l_norm, self.ab_norm).numpy(),
             "gray": (self.l_norm + 1) / 2,
-            f"colorized, epoch {epoch + 1}": lab_normalized_to_rgb(self.l_norm, fake).numpy(),
+            f"colorized, epoch {epoch + 1}": lab_normalized_to_rgb(self.l_norm, colorized).numpy(),
         }, size=1.6)
         self.folder.mkdir(parents=True, exist_ok=True)
         fig.savefig(self.folder / f"epoch_{epoch + 1:03d}.png", dpi=72, bbox_inches="tight")

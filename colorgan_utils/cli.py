@@ -123,7 +123,8 @@ def _count(minimum: int):
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m colorgan_utils",
-        description="ColorGAN: colorize Stanford Dogs photos with a GAN, and detect the fakes.",
+        description="ColorGAN: colorize Stanford Dogs photos with a GAN, and tell the "
+                    "colorized ones from real photos.",
     )
     sub = parser.add_subparsers(dest="command", required=True)
     scan = sub.add_parser("scan", help="check every image of a data folder and report problems")
@@ -153,7 +154,7 @@ def build_parser() -> argparse.ArgumentParser:
                     help="Keras progress: 1 = bar, 2 = one line per epoch (default)")
     tr.set_defaults(func=_train)
 
-    ev = sub.add_parser("evaluate", help="quality vs. the gray baseline, real/fake accuracies")
+    ev = sub.add_parser("evaluate", help="quality vs. the gray baseline, real/colorized accuracies")
     ev.add_argument("--run", required=True, help="run folder (or a generator file)")
     ev.add_argument("--data", help="dataset folder (default: COLORGAN_DATA_DIR)")
     ev.add_argument("--split", choices=["test", "val", "train", "all"], default="test")

@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import concurrent.futures as cf
 import os
-import warnings
 import weakref
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -30,19 +29,16 @@ from typing import Any, Iterable, Iterator
 
 import numpy as np
 import tensorflow as tf
-from PIL import Image, ImageOps, UnidentifiedImageError
+from PIL import Image, UnidentifiedImageError
 
 from colorgan_utils import color
+from colorgan_utils.errors import PhotoError
+from colorgan_utils.photos import MAX_PIXELS, read_photo  # noqa: F401  (the one photo reader)
 from colorgan_utils.models import render_multiple
 
 IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".bmp", ".gif", ".tif", ".tiff", ".webp"}
 RENDER_SIZE = 256  # default: the shorter side the generator sees, in px
-MAX_PIXELS = 110_000_000  # larger photos are refused: 12000 x 9000 (108 MP) peaks at 3.4 GiB
 STRIP_PIXELS = 4_000_000  # full-size work is done in strips of about this many pixels
-
-
-class PhotoError(ValueError):
-    """A photo that cannot be colorized; the message names the file and says why."""
 
 
 @dataclass
@@ -56,35 +52,6 @@ class ColorizeReport:
     def exit_status(self) -> int:
         """The CLI's status: 0 when every input was written, 1 when some were skipped."""
         return 1 if self.skipped or not self.written else 0
-
-
-def read_photo(path: str | os.PathLike, max_pixels: int | None = None) -> np.ndarray:
-    """Any photo file -> RGB ``[H, W, 3]``: ``uint8`` for 8-bit photos, ``float32`` in [0, 1]
-    for 16-bit and float ones (scaled by the mode: a dark 16-bit photo stays dark). The EXIF
-    orientation is applied, alpha dropped, CMYK and palettes converted by Pillow. Photos above
-    ``max_pixels`` (default :data:`MAX_PIXELS`) are refused before decoding
-    (:class:`PhotoError`)."""
-    max_pixels = max_pixels or MAX_PIXELS
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", Image.DecompressionBombWarning)
-        try:
-            im = Image.open(path)
-        except Image.DecompressionBombError as exc:
-            raise PhotoError(f"{path}: refused as a decompression bomb ({exc})") from exc
-    with im:
-        w, h = im.size
-        if w * h > max_pixels:
-            raise PhotoError(f"{path}: {w}x{h} px ({w * h / 1e6:.0f} MP) is above the "
-                             f"{max_pixels / 1e6:.0f} MP limit; downscale it first")
-        im.load()
-        im = ImageOps.exif_transpose(im)
-        if im.mode in ("I;16", "I;16B", "I;16L", "I;16N", "I"):
-            gray = np.asarray(im, dtype=np.float32) / 65535.0
-            return np.repeat(np.clip(gray, 0, 1)[..., None], 3, axis=-1)
-        if im.mode == "F":
-            gray = np.clip(np.asarray(im, dtype=np.float32), 0, 1)
-            return np.repeat(gray[..., None], 3, axis=-1)
-        return np.asarray(im.convert("RGB"), dtype=np.uint8)
 
 
 def render_shape(height: int, width: int, render_size: int) -> tuple[int, int]:

@@ -36,8 +36,8 @@ class Config:
     val_fraction: float = 0.1
     test_fraction: float = 0.1
     min_side: int | None = None  # smallest usable shorter side; None = image_size
-    gray_mean_chroma: float = 2.5  # RGB photos below both limits count as black-and-white
-    gray_p99_chroma: float = 10.0
+    bw_mean_chroma: float = 2.5  # RGB photos below both limits count as black-and-white
+    bw_p99_chroma: float = 10.0
     shuffle_buffer: int = 1024
     seed: int = 42
     # models

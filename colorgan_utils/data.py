@@ -28,7 +28,7 @@ STANFORD_DOGS_MD5 = "1bb1f2a596ae7057f99d7d75860002ef"
 STANFORD_DOGS_IMAGES = 20_580
 LAYOUT_HINT = "Images/<wnid>-<Breed>/*.jpg (e.g. Images/n02085620-Chihuahua/n02085620_7.jpg)"
 
-GRAY_MODES = {"1", "L", "LA", "I", "F", "I;16", "I;16B", "I;16L", "I;16N", "La"}
+BLACK_AND_WHITE_MODES = {"1", "L", "LA", "I", "F", "I;16", "I;16B", "I;16L", "I;16N", "La"}
 READABLE_FORMATS = {"JPEG", "PNG"}
 
 
@@ -168,29 +168,29 @@ class ScanReport:
 
     root: str
     good: list[ImageRecord] = field(default_factory=list)
-    gray: list[FileIssue] = field(default_factory=list)
+    black_and_white: list[FileIssue] = field(default_factory=list)
     rejected: list[FileIssue] = field(default_factory=list)
     notes: list[FileIssue] = field(default_factory=list)
     empty: list[str] = field(default_factory=list)  # breed folders with no files at all
 
     @property
     def breeds(self) -> list[str]:
-        found = ({r.breed for r in self.good} | {i.breed for i in self.gray + self.rejected}
+        found = ({r.breed for r in self.good} | {i.breed for i in self.black_and_white + self.rejected}
                  | set(self.empty))
         return sorted(b for b in found if b)
 
     @property
     def n_files(self) -> int:
-        return len(self.good) + len(self.gray) + len(self.rejected)
+        return len(self.good) + len(self.black_and_white) + len(self.rejected)
 
     def per_breed(self) -> dict[str, dict[str, int]]:
         """Counts of usable, black-and-white and rejected files for each breed folder."""
         table: dict[str, dict[str, int]] = {
-            b: {"colour": 0, "black_and_white": 0, "rejected": 0} for b in self.breeds
+            b: {"color": 0, "black_and_white": 0, "rejected": 0} for b in self.breeds
         }
         for r in self.good:
-            table[r.breed]["colour"] += 1
-        for i in self.gray:
+            table[r.breed]["color"] += 1
+        for i in self.black_and_white:
             table[i.breed]["black_and_white"] += 1
         for i in self.rejected:
             if i.breed:
@@ -200,7 +200,7 @@ class ScanReport:
     def summary(self) -> str:
         return (
             f"{self.n_files} files in {len(self.breeds)} breeds: {len(self.good)} colour photos "
-            f"usable for training, {len(self.gray)} black-and-white kept out of colour "
+            f"usable for training, {len(self.black_and_white)} black-and-white kept out of colour "
             f"training, {len(self.rejected)} rejected, {len(self.notes)} with notes"
         )
 
@@ -209,8 +209,8 @@ class ScanReport:
         return {
             "root": self.root,
             "files": self.n_files,
-            "colour": len(self.good),
-            "black_and_white": [asdict(i) for i in self.gray],
+            "color": len(self.good),
+            "black_and_white": [asdict(i) for i in self.black_and_white],
             "rejected": [asdict(i) for i in self.rejected],
             "notes": [asdict(i) for i in self.notes],
             "empty_breeds": list(self.empty),
@@ -223,10 +223,10 @@ class ScanReport:
         lines = [f"Scan of {self.root}", "", f"{'breed':<40} {'colour':>7} {'b&w':>5} {'bad':>5}"]
         for b, c in self.per_breed().items():
             lines.append(
-                f"{b:<40} {c['colour']:>7} {c['black_and_white']:>5} {c['rejected']:>5}"
+                f"{b:<40} {c['color']:>7} {c['black_and_white']:>5} {c['rejected']:>5}"
             )
         for title, items in (("Rejected (left out)", self.rejected),
-                             ("Black-and-white (kept out of colour training)", self.gray),
+                             ("Black-and-white (kept out of colour training)", self.black_and_white),
                              ("Notes (used)", self.notes)):
             if items:
                 lines += ["", f"{title}: {len(items)}"]
@@ -272,11 +272,11 @@ def _chroma_stats(im: Image.Image) -> tuple[float, float]:
     return float(c.mean()), float(np.percentile(c, 99))
 
 
-def check_image(path: str | os.PathLike, min_side: int, gray_mean_chroma: float = 2.5,
-                gray_p99_chroma: float = 10.0) -> tuple[str, str, int, int]:
+def check_image(path: str | os.PathLike, min_side: int, bw_mean_chroma: float = 2.5,
+                bw_p99_chroma: float = 10.0) -> tuple[str, str, int, int]:
     """Check one file once. Returns ``(status, reason, width, height)``.
 
-    ``status`` is ``"ok"``, ``"note"`` (usable, reason says what was odd), ``"gray"``
+    ``status`` is ``"ok"``, ``"note"`` (usable, reason says what was odd), ``"black_and_white"``
     (a black-and-white photo) or ``"rejected"``.
     """
     path = Path(path)
@@ -287,28 +287,27 @@ def check_image(path: str | os.PathLike, min_side: int, gray_mean_chroma: float 
             fmt, mode, (w, h) = im.format, im.mode, im.size
             if fmt not in READABLE_FORMATS:
                 return "rejected", f"{fmt} file: only JPEG and PNG are read", w, h
-            if mode == "CMYK":
-                return ("rejected", "CMYK colour model: re-save as RGB "
-                        "(PIL: Image.open(f).convert('RGB').save(f))", w, h)
             if fmt == "JPEG":
                 im.draft("RGB", (max(64, min_side), max(64, min_side)))
             im.load()  # full decode: truncated or corrupt data fails here
             if min(w, h) < min_side:
                 return ("rejected", f"too small: {w}x{h} px, the shorter side must be at least "
                         f"{min_side} px", w, h)
-            if mode in GRAY_MODES:
+            if mode in BLACK_AND_WHITE_MODES:
                 depth = " 16-bit" if mode.startswith("I") else ""
-                return "gray", f"black-and-white{depth} file (mode {mode})", w, h
+                return "black_and_white", f"black-and-white{depth} file (mode {mode})", w, h
             mean_c, p99_c = _chroma_stats(im)
     except UnidentifiedImageError:
         return "rejected", "not an image (the format cannot be identified)", 0, 0
     except (OSError, SyntaxError, ValueError, Image.DecompressionBombError) as exc:
         return "rejected", f"cannot decode: {exc}", 0, 0
-    if mean_c < gray_mean_chroma and p99_c < gray_p99_chroma:
-        return ("gray", f"black-and-white photo stored as {mode} (channels near-equal: "
+    if mean_c < bw_mean_chroma and p99_c < bw_p99_chroma:
+        return ("black_and_white", f"black-and-white photo stored as {mode} (channels near-equal: "
                 f"mean chroma {mean_c:.1f}, 99th percentile {p99_c:.0f} of 255)", w, h)
     notes = []
-    if mode in ("RGBA", "PA") or (mode == "P" and "transparency" in im.info):
+    if mode == "CMYK":
+        notes.append("CMYK colour model, read as RGB")
+    elif mode in ("RGBA", "PA") or (mode == "P" and "transparency" in im.info):
         notes.append("alpha channel dropped")
     elif mode == "P":
         notes.append("palette image, read as RGB")
@@ -322,7 +321,7 @@ def check_image(path: str | os.PathLike, min_side: int, gray_mean_chroma: float 
 def _scan_key(jobs: list[tuple[Path, str]], side: int, cfg: Config) -> str:
     """What a scan's result depends on: every file's name, size and modification time, and the
     checks' settings."""
-    h = hashlib.sha1(f"v1 {side} {cfg.gray_mean_chroma} {cfg.gray_p99_chroma}\n".encode())
+    h = hashlib.sha1(f"v2 {side} {cfg.bw_mean_chroma} {cfg.bw_p99_chroma}\n".encode())
     for f, _ in jobs:
         st = f.stat()
         h.update(os.fsencode(f) + f" {st.st_size} {st.st_mtime_ns}\n".encode())
@@ -348,7 +347,7 @@ def _read_scan_cache(path: Path, key: str, report: "ScanReport") -> bool:
     if not isinstance(data, dict) or data.get("key") != key:
         return False
     report.good = [ImageRecord(*r) for r in data["good"]]
-    report.gray = [FileIssue(*i) for i in data["gray"]]
+    report.black_and_white = [FileIssue(*i) for i in data["black_and_white"]]
     report.rejected = [FileIssue(*i) for i in data["rejected"]]
     report.notes = [FileIssue(*i) for i in data["notes"]]
     report.empty = list(data["empty"])
@@ -360,7 +359,7 @@ def _write_scan_cache(path: Path, key: str, report: "ScanReport") -> None:
 
     data = {"key": key, "good": [list(asdict(r).values()) for r in report.good],
             **{k: [list(asdict(i).values()) for i in getattr(report, k)]
-               for k in ("gray", "rejected", "notes")},
+               for k in ("black_and_white", "rejected", "notes")},
             "empty": report.empty}
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -409,7 +408,7 @@ def scan_folder(path: str | os.PathLike, cfg: Config | None = None,
             return report
 
     def run(job: tuple[Path, str]) -> tuple[str, str, int, int]:
-        return check_image(job[0], side, cfg.gray_mean_chroma, cfg.gray_p99_chroma)
+        return check_image(job[0], side, cfg.bw_mean_chroma, cfg.bw_p99_chroma)
 
     bar = None
     if verbose:
@@ -422,13 +421,13 @@ def scan_folder(path: str | os.PathLike, cfg: Config | None = None,
                 report.good.append(ImageRecord(str(f), breed, w, h))
                 if status == "note":
                     report.notes.append(FileIssue(str(f), breed, reason))
-            elif status == "gray":
-                report.gray.append(FileIssue(str(f), breed, reason))
+            elif status == "black_and_white":
+                report.black_and_white.append(FileIssue(str(f), breed, reason))
             else:
                 report.rejected.append(FileIssue(str(f), breed, reason))
             if bar is not None and ((i + 1) % 200 == 0 or i + 1 == len(jobs)):
                 bar.update(i + 1)
-    if not report.good and not report.gray:
+    if not report.good and not report.black_and_white:
         raise DataError(
             f"{images_root} holds no usable photos ({len(report.rejected)} files rejected, "
             f"first: {report.rejected[0].path}: {report.rejected[0].reason})"
@@ -493,13 +492,16 @@ def breed_counts(records: Iterable[ImageRecord]) -> Counter:
 
 
 def decode_rgb(path: Any) -> Any:
-    """Read one JPEG/PNG file as float32 RGB in [0, 1] (gray files become 3 equal channels)."""
+    """One photo file as float32 RGB in [0, 1], read inside ``tf.data`` by the package's one
+    photo reader (:func:`colorgan_utils.photos.read_photo`: EXIF orientation applied,
+    black-and-white files as 3 equal channels), so training sees what ``colorize`` sees."""
     import tensorflow as tf
 
-    raw = tf.io.read_file(path)
-    img = tf.io.decode_image(raw, channels=3, expand_animations=False)
+    from colorgan_utils.photos import read_rgb
+
+    img = tf.numpy_function(read_rgb, [path], tf.float32, stateful=False)
     img.set_shape([None, None, 3])
-    return tf.image.convert_image_dtype(img, tf.float32)
+    return img
 
 
 def resize_center_crop(img: Any, side: int) -> Any:

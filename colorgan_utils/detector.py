@@ -31,12 +31,12 @@ def build_detector(image_size: int, width: int = 16, name: str = "detector") -> 
     return keras.Model(inp, out, name=name)
 
 
-def train_detector(real: np.ndarray, fake: np.ndarray, epochs: int = 5, batch_size: int = 64,
+def train_detector(real: np.ndarray, colorized: np.ndarray, epochs: int = 5, batch_size: int = 64,
                    width: int = 16, seed: int = 0, verbose: int = 0) -> keras.Model:
     """Train :func:`build_detector` on real (label 1) and colorized (label 0) images."""
     keras.utils.set_random_seed(seed)
-    x = np.concatenate([real, fake]).astype(np.float32)
-    y = np.concatenate([np.ones(len(real)), np.zeros(len(fake))]).astype(np.float32)
+    x = np.concatenate([real, colorized]).astype(np.float32)
+    y = np.concatenate([np.ones(len(real)), np.zeros(len(colorized))]).astype(np.float32)
     model = build_detector(x.shape[1], width)
     model.compile(optimizer=keras.optimizers.Adam(1e-3),
                   loss=keras.losses.BinaryCrossentropy(from_logits=True),

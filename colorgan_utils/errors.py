@@ -21,3 +21,8 @@ class TrainingError(ColorGANError):
 
 class RunError(ColorGANError):
     """A run folder problem: locked by another process, damaged or missing files."""
+
+
+class PhotoError(DataError, ValueError):
+    """A photo that cannot be read (too large, a decompression bomb); the message names the
+    file and says why."""

@@ -1,4 +1,4 @@
-"""Evaluate a trained run: quality against the gray baseline, the GAN critic's real/fake
+"""Evaluate a trained run: quality against the gray baseline, the GAN discriminator's real/colorized
 accuracy, and an independent detector. ``python -m colorgan_utils evaluate`` calls
 :func:`evaluate_run`; notebook 05 shows every number and figure.
 """
@@ -25,19 +25,19 @@ DETECTOR_PHOTOS = 2000  # train-split photos the independent detector learns fro
 
 def colorize_records(generator: keras.Model, records: Sequence[ImageRecord | str],
                      cfg: Config, batch_size: int = 64) -> dict[str, np.ndarray]:
-    """Centre crops of the photos: ``L``, ``ab`` (real), ``fake_ab`` and RGB ``real``, ``gray``,
-    ``fake``, all at the generator's size."""
+    """Centre crops of the photos: ``L``, ``ab`` (real), ``colorized_ab`` and RGB ``real``,
+    ``gray``, ``colorized``, all at the generator's size."""
     cfg = cfg.replace(image_size=training_size(generator))
-    out: dict[str, list] = {k: [] for k in ("L", "ab", "fake_ab", "real", "gray", "fake")}
+    out: dict[str, list] = {k: [] for k in ("L", "ab", "colorized_ab", "real", "gray", "colorized")}
     for lum, ab in make_dataset(records, cfg, training=False, batch_size=batch_size,
                                 cache=False):
-        fake_ab = generator(lum, training=False)
+        colorized_ab = generator(lum, training=False)
         out["L"].append(lum.numpy())
         out["ab"].append(ab.numpy())
-        out["fake_ab"].append(np.asarray(fake_ab, np.float32))
+        out["colorized_ab"].append(np.asarray(colorized_ab, np.float32))
         out["real"].append(lab_normalized_to_rgb(lum, ab).numpy())
         out["gray"].append(lab_normalized_to_rgb(lum, np.zeros_like(ab)).numpy())
-        out["fake"].append(lab_normalized_to_rgb(lum, fake_ab).numpy())
+        out["colorized"].append(lab_normalized_to_rgb(lum, colorized_ab).numpy())
     return {k: np.concatenate(v) for k, v in out.items()}
 
 
@@ -47,30 +47,32 @@ def quality_report(batch: dict[str, np.ndarray]) -> dict[str, Any]:
     and of :func:`evaluate_run`'s JSON."""
     return {
         "quality": metrics.quality_table(batch["real"],
-                                         {"model": batch["fake"], "gray_baseline": batch["gray"]}),
-        "l1_ab": {"model": float(np.abs(batch["fake_ab"] - batch["ab"]).mean()),
+                                         {"model": batch["colorized"],
+                                          "gray_baseline": batch["gray"]}),
+        "l1_ab": {"model": float(np.abs(batch["colorized_ab"] - batch["ab"]).mean()),
                   "gray_baseline": float(np.abs(batch["ab"]).mean())},
     }
 
 
-def critic_report(discriminator: keras.Model, batch: dict[str, np.ndarray]) -> dict[str, Any]:
-    """The GAN's own critic on real and generated colour: accuracy per patch and per image (mean
-    patch logit) at P(real) = 0.5, confusion matrix and ROC/AUC of the image scores."""
+def discriminator_report(discriminator: keras.Model,
+                         batch: dict[str, np.ndarray]) -> dict[str, Any]:
+    """The GAN's own discriminator on real and colorized photos: accuracy per patch and per
+    image (mean patch logit) at P(real) = 0.5, confusion matrix and ROC/AUC of the image scores."""
     real = discriminator.predict([batch["L"], batch["ab"]], verbose=0, batch_size=64)
-    fake = discriminator.predict([batch["L"], batch["fake_ab"]], verbose=0, batch_size=64)
+    colorized = discriminator.predict([batch["L"], batch["colorized_ab"]], verbose=0, batch_size=64)
     real_img = metrics.sigmoid(real.mean(axis=(1, 2, 3)))
-    fake_img = metrics.sigmoid(fake.mean(axis=(1, 2, 3)))
-    curve = metrics.roc(real_img, fake_img)
+    colorized_img = metrics.sigmoid(colorized.mean(axis=(1, 2, 3)))
+    curve = metrics.roc(real_img, colorized_img)
     return {
-        "per_patch_accuracy": float(((real > 0).mean() + (fake <= 0).mean()) / 2),
+        "per_patch_accuracy": float(((real > 0).mean() + (colorized <= 0).mean()) / 2),
         "per_patch_real_acc": float((real > 0).mean()),
-        "per_patch_fake_acc": float((fake <= 0).mean()),
-        "per_image_accuracy": metrics.accuracy(real_img, fake_img, THRESHOLD),
-        "confusion": metrics.confusion(real_img, fake_img, THRESHOLD).tolist(),
+        "per_patch_colorized_acc": float((colorized <= 0).mean()),
+        "per_image_accuracy": metrics.accuracy(real_img, colorized_img, THRESHOLD),
+        "confusion": metrics.confusion(real_img, colorized_img, THRESHOLD).tolist(),
         "auc": curve["auc"],
         "roc": {"fpr": curve["fpr"], "tpr": curve["tpr"]},
         "real_scores": real_img.tolist(),
-        "fake_scores": fake_img.tolist(),
+        "colorized_scores": colorized_img.tolist(),
     }
 
 
@@ -81,17 +83,17 @@ def detector_report(train_batch: dict[str, np.ndarray], test_batch: dict[str, np
     test it on the test split's."""
     from colorgan_utils.detector import detector_scores, train_detector
 
-    model = train_detector(train_batch["real"], train_batch["fake"], epochs=epochs, seed=seed,
+    model = train_detector(train_batch["real"], train_batch["colorized"], epochs=epochs, seed=seed,
                            verbose=verbose)
     real = detector_scores(model, test_batch["real"])
-    fake = detector_scores(model, test_batch["fake"])
-    curve = metrics.roc(real, fake)
+    colorized = detector_scores(model, test_batch["colorized"])
+    curve = metrics.roc(real, colorized)
     return {
         "train_images": int(2 * len(train_batch["real"])),
         "test_images": int(2 * len(test_batch["real"])),
         "epochs": epochs,
-        "accuracy": metrics.accuracy(real, fake, THRESHOLD),
-        "confusion": metrics.confusion(real, fake, THRESHOLD).tolist(),
+        "accuracy": metrics.accuracy(real, colorized, THRESHOLD),
+        "confusion": metrics.confusion(real, colorized, THRESHOLD).tolist(),
         "auc": curve["auc"],
         "roc": {"fpr": curve["fpr"], "tpr": curve["tpr"]},
     }, model
@@ -117,7 +119,7 @@ def evaluate_run(generator: keras.Model, discriminator: keras.Model | None,
         **quality_report(batch),
     }
     if discriminator is not None:
-        result["discriminator"] = critic_report(discriminator, batch)
+        result["discriminator"] = discriminator_report(discriminator, batch)
     if detector_epochs and train_records:
         picks = list(train_records)[:: max(1, len(train_records) // detector_photos)]
         train_batch = colorize_records(generator, picks[:detector_photos], cfg)
@@ -139,14 +141,16 @@ def format_table(result: dict[str, Any]) -> str:
     lines.append(f"{'real photos':<16}{'':>9}{'':>8}{'':>11}{q['real']['colorfulness']:>11.1f}")
     if "discriminator" in result:
         d = result["discriminator"]
-        lines += ["", f"GAN critic: accuracy per patch {d['per_patch_accuracy']:.1%} (real "
-                  f"{d['per_patch_real_acc']:.1%}, fake {d['per_patch_fake_acc']:.1%}), per "
+        lines += ["", f"GAN discriminator: accuracy per patch {d['per_patch_accuracy']:.1%} (real "
+                  f"{d['per_patch_real_acc']:.1%}, colorized "
+                  f"{d['per_patch_colorized_acc']:.1%}), per "
                   f"image {d['per_image_accuracy']:.1%}, AUC {d['auc']:.3f}"]
     if "detector" in result:
         d = result["detector"]
         lines += [f"Independent detector ({d['train_images']} training images, {d['epochs']} "
                   f"epochs): accuracy {d['accuracy']:.1%}, AUC {d['auc']:.3f}, confusion "
-                  f"{d['confusion']} (rows: real, fake; columns: called real, called fake)"]
+                  f"{d['confusion']} (rows: real, colorized; columns: called real, "
+                  "called colorized)"]
     return "\n".join(lines)
 
 

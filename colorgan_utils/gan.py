@@ -2,10 +2,10 @@
 
 Taught in notebook 04 (``04_adversarial_training.ipynb``). Losses (pix2pix):
 
-* discriminator: ``d_loss = (BCE(real patches, 1) + BCE(fake patches, 0)) / 2`` — about
+* discriminator: ``d_loss = (BCE(real patches, 1) + BCE(colorized patches, 0)) / 2`` — about
   ``log 2 = 0.693`` when it cannot tell them apart;
 * generator, ``objective="l1"``: ``g_loss = adversarial_lambda * g_adv_loss + l1_lambda * g_l1``
-  with ``g_adv_loss = BCE(fake patches, 1)`` and ``g_l1`` the mean absolute error on ab;
+  with ``g_adv_loss = BCE(colorized patches, 1)`` and ``g_l1`` the mean absolute error on ab;
 * generator, ``objective="classify"``: ``g_loss = adversarial_lambda * g_adv_loss + ce_lambda *
   g_ce`` with ``g_ce`` the class-rebalanced cross-entropy between the generator's ab-bin
   logits (1/4 size) and the soft-encoded true ab (Zhang et al. 2016; :mod:`ab_bins`).
@@ -38,11 +38,11 @@ class ColorGAN(keras.Model):
     """Holds ``generator`` (L -> ab) and ``discriminator`` ((L, ab) -> patch logits).
 
     ``fit()`` on a dataset of ``(L, ab)`` batches logs per epoch: ``d_loss``, ``g_adv_loss``,
-    ``g_l1``, ``d_real_acc`` and ``d_fake_acc`` (per-patch accuracy at logit 0, i.e. P = 0.5),
+    ``g_l1``, ``d_real_acc`` and ``d_colorized_acc`` (per-patch accuracy at logit 0, i.e. P = 0.5),
     and the same with ``val_`` on validation data.
     """
 
-    METRICS = ("d_loss", "g_adv_loss", "g_l1", "d_real_acc", "d_fake_acc")
+    METRICS = ("d_loss", "g_adv_loss", "g_l1", "d_real_acc", "d_colorized_acc")
 
     def __init__(self, generator: keras.Model, discriminator: keras.Model,
                  l1_lambda: float = 100.0, warmup_epochs: int = 0, objective: str = "l1",
@@ -112,15 +112,15 @@ class ColorGAN(keras.Model):
             loss = optimizer.scale_loss(loss)
         return loss
 
-    def _update(self, d_loss, g_adv, g_l1, real_logits, fake_logits,
+    def _update(self, d_loss, g_adv, g_l1, real_logits, colorized_logits,
                 g_ce=None) -> dict[str, tf.Tensor]:
         real_logits = tf.cast(real_logits, tf.float32)
-        fake_logits = tf.cast(fake_logits, tf.float32)
+        colorized_logits = tf.cast(colorized_logits, tf.float32)
         self.trackers["d_loss"].update_state(d_loss)
         self.trackers["g_adv_loss"].update_state(g_adv)
         self.trackers["g_l1"].update_state(g_l1)
         self.trackers["d_real_acc"].update_state(tf.cast(real_logits > 0, tf.float32))
-        self.trackers["d_fake_acc"].update_state(tf.cast(fake_logits <= 0, tf.float32))
+        self.trackers["d_colorized_acc"].update_state(tf.cast(colorized_logits <= 0, tf.float32))
         if g_ce is not None:
             self.trackers["g_ce"].update_state(g_ce)
         return {name: m.result() for name, m in self.trackers.items()}
@@ -137,31 +137,32 @@ class ColorGAN(keras.Model):
         weight = tf.gather(tf.constant(self.class_weights), nearest)
         return tf.reduce_mean(weight * ce)
 
-    def _discriminate(self, l_norm: tf.Tensor, ab: tf.Tensor, fake_ab: tf.Tensor,
+    def _discriminate(self, l_norm: tf.Tensor, ab: tf.Tensor, colorized_ab: tf.Tensor,
                       training: bool) -> tuple[tf.Tensor, tf.Tensor]:
-        """Patch logits for real and fake in ONE batch: BatchNorm then sees both together, so
-        the critic cannot tell them apart by batch statistics (a known PatchGAN pitfall)."""
+        """Patch logits for real and colorized in ONE batch: BatchNorm then sees both together, so
+        the discriminator cannot tell them apart by batch statistics (a known PatchGAN pitfall)."""
         both = self.discriminator(
-            [tf.concat([l_norm, l_norm], 0), tf.concat([tf.cast(ab, fake_ab.dtype), fake_ab], 0)],
+            [tf.concat([l_norm, l_norm], 0),
+             tf.concat([tf.cast(ab, colorized_ab.dtype), colorized_ab], 0)],
             training=training,
         )
-        real_logits, fake_logits = tf.split(both, 2, axis=0)
-        return real_logits, fake_logits
+        real_logits, colorized_logits = tf.split(both, 2, axis=0)
+        return real_logits, colorized_logits
 
     def _forward(self, l_norm: tf.Tensor, ab: tf.Tensor, training: bool) -> tuple:
-        """Losses of one batch: ``(d_loss, g_adv, g_l1, real_logits, fake_logits, g_ce)``
+        """Losses of one batch: ``(d_loss, g_adv, g_l1, real_logits, colorized_logits, g_ce)``
         (``g_ce`` is None for the L1 objective)."""
         g_ce = None
         if self.objective == "classify":
-            bin_logits, fake_ab = self.generator_logits(l_norm, training=training)
+            bin_logits, colorized_ab = self.generator_logits(l_norm, training=training)
             g_ce = self.class_loss(bin_logits, ab)
         else:
-            fake_ab = self.generator(l_norm, training=training)
-        real_logits, fake_logits = self._discriminate(l_norm, ab, fake_ab, training)
-        d_loss = 0.5 * (_bce(real_logits, 1.0) + _bce(fake_logits, 0.0))
-        g_adv = _bce(fake_logits, 1.0)
-        g_l1 = tf.reduce_mean(tf.abs(tf.cast(ab, tf.float32) - tf.cast(fake_ab, tf.float32)))
-        return d_loss, g_adv, g_l1, real_logits, fake_logits, g_ce
+            colorized_ab = self.generator(l_norm, training=training)
+        real_logits, colorized_logits = self._discriminate(l_norm, ab, colorized_ab, training)
+        d_loss = 0.5 * (_bce(real_logits, 1.0) + _bce(colorized_logits, 0.0))
+        g_adv = _bce(colorized_logits, 1.0)
+        g_l1 = tf.reduce_mean(tf.abs(tf.cast(ab, tf.float32) - tf.cast(colorized_ab, tf.float32)))
+        return d_loss, g_adv, g_l1, real_logits, colorized_logits, g_ce
 
     def generator_loss(self, g_adv: tf.Tensor, g_l1: tf.Tensor,
                        g_ce: tf.Tensor | None = None) -> tf.Tensor:
@@ -173,7 +174,8 @@ class ColorGAN(keras.Model):
     def train_step(self, data: Any) -> dict[str, tf.Tensor]:
         l_norm, ab = data
         with tf.GradientTape() as g_tape, tf.GradientTape() as d_tape:
-            d_loss, g_adv, g_l1, real_logits, fake_logits, g_ce = self._forward(l_norm, ab, True)
+            d_loss, g_adv, g_l1, real_logits, colorized_logits, g_ce = self._forward(l_norm, ab,
+                                                                                      True)
             g_loss = self.generator_loss(g_adv, g_l1, g_ce)
             g_scaled = self._scaled(g_loss, self.g_optimizer)
             d_scaled = self._scaled(d_loss, self.d_optimizer)
@@ -181,7 +183,7 @@ class ColorGAN(keras.Model):
         d_vars = self.discriminator.trainable_variables
         self.g_optimizer.apply_gradients(zip(g_tape.gradient(g_scaled, g_vars), g_vars))
         self.d_optimizer.apply_gradients(zip(d_tape.gradient(d_scaled, d_vars), d_vars))
-        return self._update(d_loss, g_adv, g_l1, real_logits, fake_logits, g_ce)
+        return self._update(d_loss, g_adv, g_l1, real_logits, colorized_logits, g_ce)
 
     def test_step(self, data: Any) -> dict[str, tf.Tensor]:
         l_norm, ab = data

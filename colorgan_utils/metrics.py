@@ -1,4 +1,4 @@
-"""Quality and real-vs-fake metrics, from scikit-image and Keras where they exist.
+"""Quality and real-vs-colorized metrics, from scikit-image and Keras where they exist.
 
 Taught in notebook 05 (``05_real_vs_fake_evaluation.ipynb``). Images are float RGB in [0, 1]
 (``data_range=1``); batches are ``[N, H, W, 3]``.
@@ -60,36 +60,36 @@ def quality_table(real: np.ndarray, outputs: dict[str, np.ndarray]) -> dict[str,
     return table
 
 
-# ------------------------------------------------------------------ real vs fake
+# ------------------------------------------------------------------ real vs colorized
 
 
 def sigmoid(x: np.ndarray) -> np.ndarray:
     return 1.0 / (1.0 + np.exp(-np.asarray(x, np.float64)))
 
 
-def confusion(real_scores: Sequence[float], fake_scores: Sequence[float],
+def confusion(real_scores: Sequence[float], colorized_scores: Sequence[float],
               threshold: float = 0.5) -> np.ndarray:
-    """2x2 counts, rows = truth (real, fake), columns = verdict (real, fake), for probability
-    scores where ``score > threshold`` means "real"."""
+    """2x2 counts, rows = truth (real, colorized), columns = verdict (real, colorized), for
+    probability scores where ``score > threshold`` means "real"."""
     r = np.asarray(real_scores) > threshold
-    f = np.asarray(fake_scores) > threshold
+    f = np.asarray(colorized_scores) > threshold
     return np.array([[int(r.sum()), int((~r).sum())], [int(f.sum()), int((~f).sum())]])
 
 
-def accuracy(real_scores: Sequence[float], fake_scores: Sequence[float],
+def accuracy(real_scores: Sequence[float], colorized_scores: Sequence[float],
              threshold: float = 0.5) -> float:
-    """Fraction of right verdicts over real and fake together, at ``threshold``."""
-    cm = confusion(real_scores, fake_scores, threshold)
+    """Fraction of right verdicts over real and colorized together, at ``threshold``."""
+    cm = confusion(real_scores, colorized_scores, threshold)
     return float((cm[0, 0] + cm[1, 1]) / max(cm.sum(), 1))
 
 
-def roc(real_scores: Sequence[float], fake_scores: Sequence[float]) -> dict[str, object]:
+def roc(real_scores: Sequence[float], colorized_scores: Sequence[float]) -> dict[str, object]:
     """ROC curve and AUC ("real" is the positive class) from ``keras.metrics.AUC``, evaluated at
     every distinct score, so the curve is exact. Scores must be probabilities in [0, 1]."""
     import keras
 
-    y_true = np.concatenate([np.ones(len(real_scores)), np.zeros(len(fake_scores))])
-    y_pred = np.clip(np.concatenate([real_scores, fake_scores]).astype(np.float64), 0, 1)
+    y_true = np.concatenate([np.ones(len(real_scores)), np.zeros(len(colorized_scores))])
+    y_pred = np.clip(np.concatenate([real_scores, colorized_scores]).astype(np.float64), 0, 1)
     cuts = np.unique(y_pred)
     cuts = np.unique(np.concatenate([(cuts[:-1] + cuts[1:]) / 2, [0.0, 1.0]]))[1:-1]
     thresholds = cuts.tolist() if len(cuts) else [0.5]

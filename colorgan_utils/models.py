@@ -194,7 +194,7 @@ def patch_box(model: keras.Model, row: int, col: int) -> tuple[int, int, int, in
 
 
 def image_scores(discriminator: keras.Model, l_norm: Any, ab_norm: Any) -> Any:
-    """Image-level real/fake score: the mean patch logit, ``[B]`` (> 0 means "real")."""
+    """Image-level real/colorized score: the mean patch logit, ``[B]`` (> 0 means "real")."""
     logits = discriminator([l_norm, ab_norm], training=False)
     return ops.mean(ops.cast(logits, "float32"), axis=[1, 2, 3])
 

@@ -1,5 +1,5 @@
 """The run folder: its file names, its lock, its saved settings and status, and finding and
-loading its generator and critic (with the shipped pretrained generator as the fallback). The
+loading its generator and discriminator (with the shipped pretrained generator as the fallback). The
 only module that knows where a run's files live.
 
 Taught in notebook 04 (what a run leaves on disk) and notebook 05 (loading a run). A run
@@ -210,13 +210,13 @@ def load_run(run: str | os.PathLike | None, verbose: bool = True) -> tuple[Any, 
                 print(f"warning: {exc}; trying the next one")
             continue
         d_path = model_file(p, "discriminator", which)
-        critic = None
+        discriminator = None
         if d_path.is_file():
             try:
-                critic = _load_keras(d_path)
+                discriminator = _load_keras(d_path)
             except Exception as exc:
                 if verbose:
-                    print(f"warning: {d_path} is not readable ({exc}); no critic")
-        return generator, critic
+                    print(f"warning: {d_path} is not readable ({exc}); no discriminator")
+        return generator, discriminator
     raise RunError(f"{p} holds no usable generator ({'; '.join(problems)}): train it first "
                    "(python -m colorgan_utils train --out DIR)")

@@ -94,7 +94,7 @@ def training_prior(records: list, cfg: Config, run_dir: Path | None = None,
     ds = make_dataset(picks, cfg, training=False, cache=False)
     stride = CLASS_STRIDE
     pooled = (tf.nn.avg_pool2d(ab, stride, stride, "VALID") for _, ab in ds)
-    prior = ab_bins.colour_prior(pooled, centres)
+    prior = ab_bins.color_prior(pooled, centres)
     weights = ab_bins.rebalancing_weights(prior, cfg.prior_mix)
     out = {"centres": centres, "prior": prior, "weights": weights,
            "photos": np.array(len(picks))}

@@ -31,12 +31,12 @@ def scan_table_html(report: ScanReport, max_issues: int = 50) -> str:
     """The scan report as an HTML table (per breed) plus the list of flagged files (notebook 01)."""
     rows = "".join(
         f"<tr><td>{html.escape(breed_name(b))}</td><td><code>{html.escape(b)}</code></td>"
-        f"<td>{c['colour']}</td><td>{c['black_and_white']}</td><td>{c['rejected']}</td></tr>"
+        f"<td>{c['color']}</td><td>{c['black_and_white']}</td><td>{c['rejected']}</td></tr>"
         for b, c in report.per_breed().items()
     )
     table = ("<table><tr><th>breed</th><th>folder</th><th>colour</th><th>black-and-white</th>"
              f"<th>rejected</th></tr>{rows}</table>")
-    items = [("rejected", i) for i in report.rejected] + [("b&w", i) for i in report.gray] + \
+    items = [("rejected", i) for i in report.rejected] + [("b&w", i) for i in report.black_and_white] + \
             [("note", i) for i in report.notes]
     lines = "".join(
         f"<li><b>{kind}</b> <code>{html.escape(Path(i.path).name)}</code>: "
@@ -52,7 +52,7 @@ def plot_breed_counts(report: ScanReport):
 
     table = report.per_breed()
     names = [breed_name(b) for b in table]
-    colour = np.array([c["colour"] for c in table.values()])
+    colour = np.array([c["color"] for c in table.values()])
     other = np.array([c["black_and_white"] + c["rejected"] for c in table.values()])
     fig, ax = plt.subplots(figsize=(7, 0.25 * len(names) + 1.2))
     y = np.arange(len(names))
@@ -183,24 +183,24 @@ def plot_patch_grid(image: np.ndarray, discriminator, patch: tuple[int, int] | N
     return fig
 
 
-def plot_patch_heatmaps(images: np.ndarray, real_logits: np.ndarray, fake_images: np.ndarray,
-                        fake_logits: np.ndarray):
-    """Rows: real photo, its patch logits, generated photo, its patch logits (notebooks 03, 05).
+def plot_patch_heatmaps(images: np.ndarray, real_logits: np.ndarray, colorized_images: np.ndarray,
+                        colorized_logits: np.ndarray):
+    """Rows: real photo, its patch logits, colorized photo, its patch logits (notebooks 03, 05).
 
-    Blue patches are called real (logit > 0), red ones fake; the colour scale is symmetric
-    around 0 and fitted to the largest logit, so even an untrained critic's bias shows.
+    Blue patches are called real (logit > 0), red ones colorized; the colour scale is symmetric
+    around 0 and fitted to the largest logit, so even an untrained discriminator's bias shows.
     """
     import matplotlib.pyplot as plt
 
     real_logits = np.asarray(real_logits)[..., 0]
-    fake_logits = np.asarray(fake_logits)[..., 0]
-    lim = float(max(np.abs(real_logits).max(), np.abs(fake_logits).max(), 1e-6))
+    colorized_logits = np.asarray(colorized_logits)[..., 0]
+    lim = float(max(np.abs(real_logits).max(), np.abs(colorized_logits).max(), 1e-6))
     n = len(images)
     fig, axes = plt.subplots(n, 4, figsize=(9, 2.3 * n), squeeze=False)
     im = None
     for i in range(n):
         panels = [(images[i], "real photo"), (real_logits[i], "patch logits"),
-                  (fake_images[i], "generated"), (fake_logits[i], "patch logits")]
+                  (colorized_images[i], "colorized"), (colorized_logits[i], "patch logits")]
         for ax, (img, title) in zip(axes[i], panels):
             if img.ndim == 2:
                 im = ax.imshow(img, cmap="RdBu", vmin=-lim, vmax=lim)
@@ -229,7 +229,7 @@ def plot_history(history: Sequence[dict], gray_l1: float | None = None):
     ax = axes[0]
     ax.plot(epochs, series("d_loss"), label="d_loss")
     ax.plot(epochs, series("g_adv_loss"), label="g_adv_loss")
-    ax.axhline(np.log(2), color="gray", ls=":", label="log 2 (critic at chance)")
+    ax.axhline(np.log(2), color="gray", ls=":", label="log 2 (discriminator at chance)")
     ax.set_title("Adversarial losses")
     ax.set_xlabel("epoch")
     ax.legend(fontsize=8)
@@ -242,12 +242,12 @@ def plot_history(history: Sequence[dict], gray_l1: float | None = None):
     ax.set_xlabel("epoch")
     ax.legend(fontsize=8)
     ax = axes[2]
-    for key, style in (("d_real_acc", "-"), ("d_fake_acc", "-"), ("val_d_real_acc", "--"),
-                       ("val_d_fake_acc", "--")):
+    for key, style in (("d_real_acc", "-"), ("d_colorized_acc", "-"), ("val_d_real_acc", "--"),
+                       ("val_d_colorized_acc", "--")):
         ax.plot(epochs, series(key), style, label=key)
     ax.axhline(0.5, color="gray", ls=":")
     ax.set_ylim(-0.02, 1.02)
-    ax.set_title("Critic accuracy per patch (threshold P = 0.5)")
+    ax.set_title("Discriminator accuracy per patch (threshold P = 0.5)")
     ax.set_xlabel("epoch")
     ax.legend(fontsize=8)
     for a in axes:
@@ -389,7 +389,7 @@ def plot_ab_bins(centres: np.ndarray, lightness: float = 60.0):
     return fig
 
 
-def plot_colour_prior(centres: np.ndarray, prior: np.ndarray, weights: np.ndarray):
+def plot_color_prior(centres: np.ndarray, prior: np.ndarray, weights: np.ndarray):
     """The training split's colour prior on the ab plane (log scale), and what the loss sees
     after class rebalancing (prior x weight): the common grays and browns stop dominating
     (notebook 04)."""

@@ -5,7 +5,7 @@
 * ``results_grid.png``: whole test photos (never trained on) at their own size: original |
   the black-and-white photo | colorized (colour rendered at 256 px on the photo's own L);
 * ``lab_channels.png``: test photos split into L, a and b;
-* ``colour_prior.png``: the training split's colour prior before and after rebalancing.
+* ``color_prior.png``: the training split's colour prior before and after rebalancing.
 """
 
 from __future__ import annotations
@@ -34,7 +34,7 @@ def main() -> None:
     from colorgan_utils.config import get_config
     from colorgan_utils.models import training_size
     from colorgan_utils.training import training_prior
-    from colorgan_utils.viz import plot_colour_prior, plot_comparison, plot_lab_grid, save_fig
+    from colorgan_utils.viz import plot_color_prior, plot_comparison, plot_lab_grid, save_fig
 
     generator, _ = load_run(args.run)
     run = Path(args.run) if Path(args.run).is_dir() else Path(args.run).parent
@@ -62,8 +62,8 @@ def main() -> None:
     print("wrote", save_fig(fig, "lab_channels", args.out, dpi=80))
 
     prior = training_prior(splits["train"], cfg, run if (run / "ab_prior.npz").is_file() else None)
-    fig = plot_colour_prior(prior["centres"], prior["prior"], prior["weights"])
-    print("wrote", save_fig(fig, "colour_prior", args.out, dpi=70))
+    fig = plot_color_prior(prior["centres"], prior["prior"], prior["weights"])
+    print("wrote", save_fig(fig, "color_prior", args.out, dpi=70))
 
 
 if __name__ == "__main__":

@@ -27,15 +27,15 @@ def test_prior_counts_the_nearest_bin_and_sums_to_one():
     k = int(np.argmin(np.hypot(c[:, 0] - 40, c[:, 1] - 20)))
     ab = np.zeros((3, 4, 4, 2), np.float32)
     ab[0] = np.array([40.0, 20.0]) / 110  # 16 pixels of one colour, 32 gray ones
-    prior = ab_bins.colour_prior([ab], c, sigma=1e-3)  # no smoothing
+    prior = ab_bins.color_prior([ab], c, sigma=1e-3)  # no smoothing
     gray = int(np.argmin(np.hypot(*c.T)))
     assert prior.sum() == pytest.approx(1.0)
     assert prior[k] == pytest.approx(1 / 3, abs=1e-4) and prior[gray] == pytest.approx(2 / 3,
                                                                                       abs=1e-4)
-    smooth = ab_bins.colour_prior([ab], c)
+    smooth = ab_bins.color_prior([ab], c)
     assert smooth[gray] < prior[gray] and smooth.sum() == pytest.approx(1.0)
     with pytest.raises(ValueError, match="no ab values"):
-        ab_bins.colour_prior([], c)
+        ab_bins.color_prior([], c)
 
 
 def test_rebalancing_favours_rare_colours_with_mean_weight_one():

@@ -30,10 +30,10 @@ def test_scan_json_lists_flagged_not_good(tmp_path, photo_paths, real_photo, cap
     real_photo.convert("L").convert("RGB").save(breed / "bw.jpg")
     assert main(["scan", str(tmp_path), "--json"]) == 0
     report = json.loads(capsys.readouterr().out)
-    assert report["colour"] == 3
+    assert report["color"] == 3
     assert [Path(i["path"]).name for i in report["rejected"]] == ["bad.jpg"]
     assert [Path(i["path"]).name for i in report["black_and_white"]] == ["bw.jpg"]
-    assert "good" not in report and report["per_breed"]["n1-dog"]["colour"] == 3
+    assert "good" not in report and report["per_breed"]["n1-dog"]["color"] == 3
 
 
 def test_scan_missing_folder_exits_nonzero_without_traceback(tmp_path):

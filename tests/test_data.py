@@ -10,7 +10,8 @@ from PIL import Image
 
 from colorgan_utils.config import get_config
 from colorgan_utils.data import (
-    DataError, breed_name, check_image, download_stanford_dogs, extract_tar, make_dataset,
+    DataError, breed_name, check_image, decode_rgb, download_stanford_dogs, extract_tar,
+    make_dataset,
     name_hash, scan_folder, split_records, subsample,
 )
 from colorgan_utils.sample_data import make_sample_dataset
@@ -52,12 +53,12 @@ EXPECTED = {
     "truncated.jpg": ("rejected", "cannot decode"),
     "text.jpg": ("rejected", "not an image"),
     "empty.jpg": ("rejected", "empty file"),
-    "cmyk.jpg": ("rejected", "CMYK"),
+    "cmyk.jpg": ("note", "CMYK colour model, read as RGB"),
     "one_pixel.jpg": ("rejected", "too small: 1x1"),
     "anim.gif": ("rejected", "GIF file"),
-    "gray_as_rgb.jpg": ("gray", "stored as RGB"),
-    "gray_l.jpg": ("gray", "mode L"),
-    "gray16.png": ("gray", "16-bit"),
+    "gray_as_rgb.jpg": ("black_and_white", "stored as RGB"),
+    "gray_l.jpg": ("black_and_white", "mode L"),
+    "gray16.png": ("black_and_white", "16-bit"),
     "rgba.png": ("note", "alpha channel dropped"),
     "png_named.jpg": ("note", "PNG data in a .jpg"),
     "n02085620_1.jpg": ("ok", ""),
@@ -75,21 +76,21 @@ def test_check_image_each_case(bad_folder, name):
 def test_scan_reports_every_bad_file_by_name(bad_folder):
     report = scan_folder(bad_folder, SMOKE)
     by_name = {Path(i.path).name: i.reason for i in report.rejected}
-    gray = {Path(i.path).name for i in report.gray}
+    gray = {Path(i.path).name for i in report.black_and_white}
     good = {Path(r.path).name for r in report.good}
     notes = {Path(i.path).name for i in report.notes}
     for name, (status, _) in EXPECTED.items():
         if status == "rejected":
             assert name in by_name and name not in good
-        elif status == "gray":
+        elif status == "black_and_white":
             assert name in gray and name not in good
         else:
             assert name in good
-    assert notes == {"rgba.png", "png_named.jpg"}
-    assert len(report.good) == 4
+    assert notes == {"rgba.png", "png_named.jpg", "cmyk.jpg"}
+    assert len(report.good) == 5
     text = report.format()
     assert "truncated.jpg" in text and "cmyk.jpg" in text and "n02085620_1.jpg" not in text
-    assert report.to_dict()["colour"] == 4
+    assert report.to_dict()["color"] == 5
 
 
 def test_pipeline_survives_the_bad_folder(bad_folder):
@@ -97,6 +98,26 @@ def test_pipeline_survives_the_bad_folder(bad_folder):
     ds = make_dataset(report.good, SMOKE, training=True, batch_size=2)
     batches = list(ds)
     assert sum(int(b[0].shape[0]) for b in batches) == 4
+
+
+def test_pipeline_reads_photos_as_colorize_does(tmp_path, real_photo):
+    """One photo reader: the tf.data pipeline applies the EXIF orientation and reads CMYK, as
+    ``colorize`` does (TensorFlow's own decoder did neither), with the same pixels."""
+    import tensorflow as tf
+
+    from colorgan_utils.photos import read_photo
+
+    small = real_photo.resize((60, 40))
+    exif = Image.Exif()
+    exif[0x0112] = 6  # stored 60 x 40 (w x h), shown rotated: 40 x 60
+    small.save(tmp_path / "rotated.jpg", exif=exif.tobytes())
+    small.convert("CMYK").save(tmp_path / "cmyk.jpg")
+    for name in ("rotated.jpg", "cmyk.jpg"):
+        img = decode_rgb(tf.constant(str(tmp_path / name))).numpy()
+        want = read_photo(tmp_path / name).astype(np.float32) / 255.0
+        assert img.dtype == np.float32 and img.shape == want.shape
+        np.testing.assert_allclose(img, want, atol=1e-6)
+    assert decode_rgb(tf.constant(str(tmp_path / "rotated.jpg"))).shape == (60, 40, 3)
 
 
 def test_pipeline_skips_a_file_broken_after_the_scan(tmp_path, photo_paths):
@@ -127,7 +148,7 @@ def test_scan_real_test_data(data_dir):
     report = scan_folder(data_dir, SMOKE)
     assert len(report.good) >= 32 and not report.rejected
     assert len(report.breeds) == 4
-    assert sum(c["colour"] for c in report.per_breed().values()) == len(report.good)
+    assert sum(c["color"] for c in report.per_breed().values()) == len(report.good)
 
 
 def test_sample_dataset_stand_in(tmp_path):
@@ -363,7 +384,7 @@ def test_scan_lists_an_empty_breed_folder(tmp_path, photo_paths):
     assert report.breeds == ["n02085620-Chihuahua", "n02099601-golden_retriever"]
     table = report.to_dict()
     assert table["per_breed"]["n02099601-golden_retriever"] == {
-        "colour": 0, "black_and_white": 0, "rejected": 0}
+        "color": 0, "black_and_white": 0, "rejected": 0}
     assert table["empty_breeds"] == ["n02099601-golden_retriever"]
     text = report.format()
     assert "Empty breed folders (no files): 1" in text and "golden_retriever" in text

@@ -48,7 +48,7 @@ def test_evaluation_figures_are_the_known_answers(run_dir, splits):
     assert res["images"] == n and res["image_size"] == 32
     batch = colorize_records(generator, splits["test"], CFG)
     q = res["quality"]
-    for name, images in (("model", batch["fake"]), ("gray_baseline", batch["gray"])):
+    for name, images in (("model", batch["colorized"]), ("gray_baseline", batch["gray"])):
         psnr = np.mean([peak_signal_noise_ratio(r, t, data_range=1.0)
                         for r, t in zip(batch["real"], images)])
         ssim = np.mean([structural_similarity(r, t, data_range=1.0, channel_axis=-1)
@@ -67,14 +67,14 @@ def test_evaluation_figures_are_the_known_answers(run_dir, splits):
     assert q["real"]["colorfulness"] == pytest.approx(colorfulness(batch["real"]), abs=1e-6)
     assert res["l1_ab"]["gray_baseline"] == pytest.approx(np.abs(batch["ab"]).mean(), rel=1e-5)
     assert res["l1_ab"]["model"] == pytest.approx(
-        np.abs(batch["fake_ab"] - batch["ab"]).mean(), rel=1e-5)
+        np.abs(batch["colorized_ab"] - batch["ab"]).mean(), rel=1e-5)
     crit, det = res["discriminator"], res["detector"]
     for block, acc in ((crit, "per_image_accuracy"), (det, "accuracy")):
         cm = np.array(block["confusion"])
         assert cm.sum(axis=1).tolist() == [n, n]  # every real and every colorized photo once
         assert block[acc] == pytest.approx(np.trace(cm) / cm.sum())
     assert crit["per_patch_accuracy"] == pytest.approx(
-        (crit["per_patch_real_acc"] + crit["per_patch_fake_acc"]) / 2)
+        (crit["per_patch_real_acc"] + crit["per_patch_colorized_acc"]) / 2)
     assert det["train_images"] == 2 * len(splits["train"]) and det["test_images"] == 2 * n
     json.dumps(res)  # JSON-ready
     table = format_table(res)
@@ -172,8 +172,8 @@ def test_quiz_fooling_rate():
 
 
 def test_quiz_widget_clicks():
-    real, fake = np.zeros((2, 4, 4, 3)), np.ones((2, 4, 4, 3))
-    box = quiz(real, fake, scale=1)
+    real, colorized = np.zeros((2, 4, 4, 3)), np.ones((2, 4, 4, 3))
+    box = quiz(real, colorized, scale=1)
     buttons = box.children[1].children
     buttons[0].click()
     buttons[1].click()
@@ -266,8 +266,8 @@ def test_shipped_pretrained_generator_colorizes(real_photo, tmp_path):
     from colorgan_utils.runs import PRETRAINED
 
     assert PRETRAINED.stat().st_size <= 10 * 1024 * 1024
-    g, critic = load_run(None)
-    assert critic is None
+    g, discriminator = load_run(None)
+    assert discriminator is None
     from colorgan_utils.models import training_size
 
     assert g.input_shape == (None, None, None, 1) and training_size(g) == 128
@@ -282,8 +282,8 @@ def test_shipped_pretrained_generator_colorizes(real_photo, tmp_path):
 # ------------------------------------------------------------------ known answers
 
 
-def _known_critic(logit: float):
-    """A critic whose verdict is known: logit +``logit`` where the colour is non-zero (real
+def _known_discriminator(logit: float):
+    """A discriminator whose verdict is known: logit +``logit`` where the colour is non-zero (real
     photos), -``logit`` where ab = 0 (our stand-in "colorizations")."""
     import keras
 
@@ -296,16 +296,16 @@ def _known_critic(logit: float):
     return keras.Model([lum, ab], out)
 
 
-def test_critic_report_on_known_logits():
-    from colorgan_utils.evaluation import critic_report
+def test_discriminator_report_on_known_logits():
+    from colorgan_utils.evaluation import discriminator_report
 
     rng = np.random.default_rng(0)
     n = 6
     batch = {"L": rng.uniform(-1, 1, (n, 16, 16, 1)).astype("float32"),
              "ab": rng.uniform(-0.3, 0.3, (n, 16, 16, 2)).astype("float32"),
-             "fake_ab": np.zeros((n, 16, 16, 2), "float32")}
-    rep = critic_report(_known_critic(0.3), batch)  # P(real) = 0.57: "real" at 0.5
-    assert rep["per_patch_real_acc"] == rep["per_patch_fake_acc"] == 1.0
+             "colorized_ab": np.zeros((n, 16, 16, 2), "float32")}
+    rep = discriminator_report(_known_discriminator(0.3), batch)  # P(real) = 0.57: "real" at 0.5
+    assert rep["per_patch_real_acc"] == rep["per_patch_colorized_acc"] == 1.0
     assert rep["per_image_accuracy"] == 1.0 and rep["auc"] == 1.0
     assert rep["confusion"] == [[n, 0], [0, n]]
     np.testing.assert_allclose(rep["real_scores"], 1 / (1 + np.exp(-0.3)), rtol=1e-6)
@@ -321,8 +321,8 @@ def test_detector_learns_a_trivially_separable_set_the_right_way_round():
         x[..., channel] += 0.7
         return x
 
-    train = {"real": images(96, 0), "fake": images(96, 2)}  # real: reddish; fake: bluish
-    test = {"real": images(24, 0), "fake": images(24, 2)}
+    train = {"real": images(96, 0), "colorized": images(96, 2)}  # real: reddish; colorized: bluish
+    test = {"real": images(24, 0), "colorized": images(24, 2)}
     rep, _ = detector_report(train, test, epochs=4)
     assert rep["accuracy"] > 0.9 and rep["auc"] > 0.9  # AUC > 0.5: "real" scores higher
     assert rep["confusion"][0][0] > 20 and rep["confusion"][1][1] > 20

@@ -38,7 +38,7 @@ def test_one_step_changes_both_networks_with_finite_losses(batch):
     logs = gan.train_step(batch)
     for k in ColorGAN.METRICS:
         assert np.isfinite(float(logs[k])), k
-    assert 0 <= float(logs["d_real_acc"]) <= 1 and 0 <= float(logs["d_fake_acc"]) <= 1
+    assert 0 <= float(logs["d_real_acc"]) <= 1 and 0 <= float(logs["d_colorized_acc"]) <= 1
     changed_g = sum(not np.array_equal(a, b) for a, b in zip(g0, gan.generator.get_weights()))
     changed_d = sum(not np.array_equal(a, b) for a, b in zip(d0, gan.discriminator.get_weights()))
     assert changed_g > len(g0) // 2 and changed_d > len(d0) // 2
@@ -47,7 +47,7 @@ def test_one_step_changes_both_networks_with_finite_losses(batch):
 
 def test_losses_start_near_chance(batch):
     logs = make_gan().test_step(batch)
-    assert abs(float(logs["d_loss"]) - np.log(2)) < 0.05  # untrained critic: log 2
+    assert abs(float(logs["d_loss"]) - np.log(2)) < 0.05  # untrained discriminator: log 2
     assert float(logs["g_l1"]) > 0
 
 
@@ -72,8 +72,8 @@ def test_warmup_step_follows_the_colour_loss_alone(batch, objective):
         w0 = [v.numpy().copy() for v in gan.generator.trainable_variables]
         with tf.GradientTape() as tape:
             if objective == "l1":
-                fake = gan.generator(lum, training=True)
-                loss = 100.0 * tf.reduce_mean(tf.abs(ab - fake))
+                colorized = gan.generator(lum, training=True)
+                loss = 100.0 * tf.reduce_mean(tf.abs(ab - colorized))
             else:
                 logits, _ = gan.generator_logits(lum, training=True)
                 loss = 10.0 * gan.class_loss(logits, ab)
@@ -102,8 +102,8 @@ def test_a_few_steps_on_one_batch_lower_the_colour_loss(batch, objective):
     assert loss() < 0.9 * first
 
 
-class FixedCritic(keras.Model):
-    """A critic whose answer is known: logit +0.5 for the first half of its batch (ColorGAN puts
+class FixedDiscriminator(keras.Model):
+    """A discriminator whose answer is known: logit +0.5 for the first half of its batch (ColorGAN puts
     the real photos there), -0.5 for the second half (the colorized ones)."""
 
     def call(self, inputs, training=False):
@@ -113,12 +113,12 @@ class FixedCritic(keras.Model):
         return tf.concat([0.5 * half, -0.5 * half], 0)
 
 
-def test_critic_accuracies_on_known_logits(batch):
+def test_discriminator_accuracies_on_known_logits(batch):
     g, _ = build_models(CFG)
-    gan = ColorGAN(g, FixedCritic())
+    gan = ColorGAN(g, FixedDiscriminator())
     logs = gan.test_step(batch)
     # logit 0.5 is P(real) = 0.62: "real" at the P = 0.5 threshold
-    assert float(logs["d_real_acc"]) == 1.0 and float(logs["d_fake_acc"]) == 1.0
+    assert float(logs["d_real_acc"]) == 1.0 and float(logs["d_colorized_acc"]) == 1.0
     want = 0.5 * (np.log1p(np.exp(-0.5)) + np.log1p(np.exp(-0.5)))
     assert float(logs["d_loss"]) == pytest.approx(want, rel=1e-5)
     assert float(logs["g_adv_loss"]) == pytest.approx(np.log1p(np.exp(0.5)), rel=1e-5)

@@ -45,20 +45,20 @@ def test_quality_table_keys(photos):
 
 def test_perfect_and_useless_classifiers():
     real = [0.9, 0.8, 0.7]
-    fake = [0.1, 0.2, 0.3]
-    assert metrics.accuracy(real, fake) == 1.0
-    assert metrics.roc(real, fake)["auc"] == pytest.approx(1.0)
-    assert metrics.roc(fake, real)["auc"] == pytest.approx(0.0)
+    colorized = [0.1, 0.2, 0.3]
+    assert metrics.accuracy(real, colorized) == 1.0
+    assert metrics.roc(real, colorized)["auc"] == pytest.approx(1.0)
+    assert metrics.roc(colorized, real)["auc"] == pytest.approx(0.0)
     assert metrics.roc([0.5, 0.5], [0.5, 0.5])["auc"] == pytest.approx(0.5)
-    np.testing.assert_array_equal(metrics.confusion(real, fake), [[3, 0], [0, 3]])
+    np.testing.assert_array_equal(metrics.confusion(real, colorized), [[3, 0], [0, 3]])
 
 
 def test_roc_matches_rank_statistic():
     rng = np.random.default_rng(0)
-    real, fake = rng.random(50) * 0.8 + 0.2, rng.random(40) * 0.8
-    # AUC = P(score_real > score_fake) (Mann-Whitney)
-    want = np.mean(real[:, None] > fake[None, :])
-    r = metrics.roc(real, fake)
+    real, colorized = rng.random(50) * 0.8 + 0.2, rng.random(40) * 0.8
+    # AUC = P(score_real > score_colorized) (Mann-Whitney)
+    want = np.mean(real[:, None] > colorized[None, :])
+    r = metrics.roc(real, colorized)
     assert r["auc"] == pytest.approx(want, abs=1e-6)
     assert r["fpr"][0] >= r["fpr"][-1] and len(r["fpr"]) == len(r["tpr"])
 

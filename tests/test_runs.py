@@ -83,9 +83,9 @@ def test_damaged_best_generator_falls_back_to_last(trained, tmp_path, capsys):
     run = _copy(trained, tmp_path)
     best = runs.model_file(run, "generator", "best")
     best.write_bytes(best.read_bytes()[:1000])  # truncated
-    generator, critic = runs.load_run(run)
+    generator, discriminator = runs.load_run(run)
     assert "generator_best.keras is not a readable generator file" in capsys.readouterr().out
-    assert generator is not None and critic is not None
+    assert generator is not None and discriminator is not None
     runs.model_file(run, "generator", "last").write_bytes(b"junk")
     with pytest.raises(RunError, match="no usable generator"):
         runs.load_run(run)

@@ -68,8 +68,8 @@ def test_full_run_writes_everything(tmp_path, splits, steps):
         assert (run / name).exists(), name
     header = (run / "history.csv").read_text().splitlines()[0].split(",")
     assert header[0] == "epoch"
-    for key in ("d_loss", "g_adv_loss", "g_l1", "d_real_acc", "d_fake_acc", "val_g_l1",
-                "val_d_real_acc", "val_d_fake_acc", "images_per_s"):
+    for key in ("d_loss", "g_adv_loss", "g_l1", "d_real_acc", "d_colorized_acc", "val_g_l1",
+                "val_d_real_acc", "val_d_colorized_acc", "images_per_s"):
         assert key in header, key
     for row in result.history:
         assert all(np.isfinite(v) for v in row.values())
@@ -323,3 +323,13 @@ def test_resume_checks_history_learning_rate_and_photos(tmp_path, splits, capsys
     other = {**splits, "train": splits["train"][1:]}
     with pytest.raises(TrainingError, match="was trained on other photos"):
         train(CFG, run, splits=other, epochs=4, verbose=0)
+
+
+def test_history_of_an_older_run_reads_in_todays_words(tmp_path):
+    """Runs trained before the vocabulary was settled wrote ``d_fake_acc``; resuming or plotting
+    them reads it as ``d_colorized_acc`` (README, Glossary), so the curves do not split in two."""
+    path = tmp_path / "history.csv"
+    path.write_text("epoch,d_fake_acc,d_real_acc,val_d_fake_acc\n1,0.25,0.75,0.5\n")
+    (row,) = HistoryCSV.read(path)
+    assert row == {"epoch": 1, "d_colorized_acc": 0.25, "d_real_acc": 0.75,
+                   "val_d_colorized_acc": 0.5}
