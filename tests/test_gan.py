@@ -3,6 +3,7 @@ import pytest
 import tensorflow as tf
 import keras
 
+from colorgan_utils import color
 from colorgan_utils.config import get_config
 from colorgan_utils.data import load_splits, make_dataset
 from colorgan_utils.gan import ColorGAN
@@ -153,7 +154,35 @@ def test_mixed_precision_keeps_losses_float32(batch):
 
 
 def test_colorgan_config_round_trip():
-    gan = make_gan(warmup=2)
+    weights = np.linspace(0.5, 2.0, len(make_gan(objective="classify").centres))
+    cfg = CFG.replace(objective="classify")
+    g, d = build_models(cfg)
+    gan = ColorGAN(g, d, l1_lambda=30.0, warmup_epochs=2, objective="classify", ce_lambda=5.0,
+                   class_weights=weights, adversarial_lambda=0.5)
     again = ColorGAN.from_config(gan.get_config())
-    assert again.warmup_epochs == 2 and again.l1_lambda == 100.0
-    assert again.generator.count_params() == gan.generator.count_params()
+    assert (again.l1_lambda, again.warmup_epochs, again.objective, again.ce_lambda,
+            again.adversarial_lambda) == (30.0, 2, "classify", 5.0, 0.5)
+    np.testing.assert_allclose(again.class_weights, weights, rtol=1e-6)
+    for mine, theirs in ((again.generator, g), (again.discriminator, d)):
+        assert mine is not None and mine.count_params() == theirs.count_params()
+        assert mine.input_shape == theirs.input_shape
+        assert mine.output_shape == theirs.output_shape
+
+
+def test_class_loss_targets_the_mean_colour_of_each_cell(batch):
+    """The bins are predicted at 1/4 size: the target of each 4x4 cell is its *mean* ab. A
+    checkerboard of two opposite colours averages to gray, so logits that point at the gray
+    bin are right, and logits that point at one of the two colours are wrong."""
+    gan = make_gan(objective="classify")
+    lum, _ = batch
+    n, s = lum.shape[0], lum.shape[1]
+    checker = (np.indices((s, s)).sum(0) % 2 * 2 - 1).astype(np.float32)  # +1 / -1
+    ab = np.repeat((0.3 * checker)[None, ..., None], 2, -1).repeat(n, 0)
+    cells = (n, s // 4, s // 4, len(gan.centres))
+
+    def loss_at(ab_lab: float) -> float:  # logits pointing at the bin nearest (ab_lab, ab_lab)
+        k = np.argmin(np.abs(gan.centres - ab_lab).sum(-1))
+        return float(gan.class_loss(20.0 * tf.one_hot(np.full(cells[:3], k), cells[3]), ab))
+
+    one_colour = 0.3 * color.AB_SCALE
+    assert loss_at(0.0) < 0.5 * min(loss_at(one_colour), loss_at(-one_colour))
