@@ -186,3 +186,44 @@ def test_class_loss_targets_the_mean_colour_of_each_cell(batch):
 
     one_colour = 0.3 * color.AB_SCALE
     assert loss_at(0.0) < 0.5 * min(loss_at(one_colour), loss_at(-one_colour))
+
+
+def test_class_loss_known_values(batch):
+    """Uniform logits: the cross-entropy of each cell against a soft target (which sums to 1)
+    is exactly log Q; with class weights it is scaled by the weight of each cell's bin."""
+    gan = make_gan(objective="classify")
+    lum, ab = batch
+    q = len(gan.centres)
+    n, s = lum.shape[0], lum.shape[1]
+    uniform = tf.zeros((n, s // 4, s // 4, q))
+    assert float(gan.class_loss(uniform, ab)) == pytest.approx(np.log(q), rel=1e-5)
+    weights = np.arange(1, q + 1, dtype=np.float32)
+    weighted = make_gan(objective="classify", class_weights=weights)
+    from colorgan_utils.ab_bins import soft_encode
+
+    _, nearest = soft_encode(tf.nn.avg_pool2d(ab, 4, 4, "VALID"), gan.centres)
+    want = float(np.mean(weights[np.asarray(nearest)])) * np.log(q)
+    assert float(weighted.class_loss(uniform, ab)) == pytest.approx(want, rel=1e-5)
+
+
+def test_generator_loss_known_values():
+    gan = make_gan(adversarial_lambda=0.5)
+    assert float(gan.generator_loss(3.0, 0.2)) == pytest.approx(0.5 * 3.0 + 100.0 * 0.2)
+    classify = make_gan(objective="classify", ce_lambda=4.0, adversarial_lambda=0.25)
+    assert float(classify.generator_loss(2.0, 0.2, 1.5)) == pytest.approx(0.25 * 2.0 + 4.0 * 1.5)
+    gan.adversarial_weight.assign(0.0)  # the warm-up: the colour term alone
+    assert float(gan.generator_loss(3.0, 0.2)) == pytest.approx(100.0 * 0.2)
+
+
+def test_validation_step_changes_nothing_and_repeats(batch):
+    """``test_step`` runs both networks in inference mode: no weight and no BatchNorm
+    statistic moves, and the same batch gives the same losses twice."""
+    gan = make_gan()
+    before = [v.numpy().copy() for v in gan.generator.variables + gan.discriminator.variables]
+    first = {k: float(v) for k, v in gan.test_step(batch).items()}
+    for m in gan.metrics:
+        m.reset_state()
+    second = {k: float(v) for k, v in gan.test_step(batch).items()}
+    after = [v.numpy() for v in gan.generator.variables + gan.discriminator.variables]
+    assert all(np.array_equal(a, b) for a, b in zip(before, after))
+    assert first == pytest.approx(second, rel=1e-6)
