@@ -44,6 +44,28 @@ def test_one_step_changes_both_networks_with_finite_losses(batch):
     changed_d = sum(not np.array_equal(a, b) for a, b in zip(d0, gan.discriminator.get_weights()))
     assert changed_g > len(g0) // 2 and changed_d > len(d0) // 2
     assert int(gan.g_optimizer.iterations) == 1 and int(gan.d_optimizer.iterations) == 1
+    assert gan.jit_compile is False  # XLA only where asked for (the colab preset on a GPU)
+
+
+def test_train_step_trains_both_networks_in_training_mode(batch):
+    """BatchNorm's moving statistics move only in training mode: after a step they have moved
+    in the discriminator as well as in the generator."""
+    gan = make_gan()
+
+    def moving(model):
+        return [v.numpy().copy() for v in model.non_trainable_variables if "moving" in v.path]
+
+    g0, d0 = moving(gan.generator), moving(gan.discriminator)
+    assert g0 and d0
+    gan.train_step(batch)
+    for before, after in ((g0, moving(gan.generator)), (d0, moving(gan.discriminator))):
+        assert all(not np.array_equal(a, b) for a, b in zip(before, after))
+
+
+def test_classify_step_reports_its_class_loss(batch):
+    gan = make_gan(objective="classify")
+    logs = gan.train_step(batch)
+    assert float(logs["g_ce"]) > 1.0  # an untrained net is about log(262) = 5.6 away
 
 
 def test_losses_start_near_chance(batch):
@@ -104,14 +126,18 @@ def test_a_few_steps_on_one_batch_lower_the_colour_loss(batch, objective):
 
 
 class FixedDiscriminator(keras.Model):
-    """A discriminator whose answer is known: logit +0.5 for the first half of its batch (ColorGAN puts
-    the real photos there), -0.5 for the second half (the colorized ones)."""
+    """A discriminator whose answer is known: logit +``logit`` for the first half of its batch
+    (ColorGAN puts the real photos there), -``logit`` for the second half (the colorized ones)."""
+
+    def __init__(self, logit: float = 0.5, **kwargs):
+        super().__init__(**kwargs)
+        self.logit = logit
 
     def call(self, inputs, training=False):
         lum = inputs[0]
         n = tf.shape(lum)[0] // 2
         half = tf.ones([n, 4, 4, 1])
-        return tf.concat([0.5 * half, -0.5 * half], 0)
+        return tf.concat([self.logit * half, -self.logit * half], 0)
 
 
 def test_discriminator_accuracies_on_known_logits(batch):
@@ -123,6 +149,10 @@ def test_discriminator_accuracies_on_known_logits(batch):
     want = 0.5 * (np.log1p(np.exp(-0.5)) + np.log1p(np.exp(-0.5)))
     assert float(logs["d_loss"]) == pytest.approx(want, rel=1e-5)
     assert float(logs["g_adv_loss"]) == pytest.approx(np.log1p(np.exp(0.5)), rel=1e-5)
+    # logit exactly 0 is P(real) = 0.5, not above the threshold: a "colorized" verdict
+    on_the_line = ColorGAN(g, FixedDiscriminator(0.0)).test_step(batch)
+    assert float(on_the_line["d_real_acc"]) == 0.0
+    assert float(on_the_line["d_colorized_acc"]) == 1.0
 
 
 def test_class_loss_prefers_the_true_bin_and_weights_rare_colours(batch):
