@@ -153,6 +153,21 @@ def test_discriminator_accuracies_on_known_logits(batch):
     on_the_line = ColorGAN(g, FixedDiscriminator(0.0)).test_step(batch)
     assert float(on_the_line["d_real_acc"]) == 0.0
     assert float(on_the_line["d_colorized_acc"]) == 1.0
+    # a discriminator that has it backwards is wrong about both halves
+    backwards = ColorGAN(g, FixedDiscriminator(-0.5)).test_step(batch)
+    assert float(backwards["d_real_acc"]) == 0.0 and float(backwards["d_colorized_acc"]) == 0.0
+
+
+def test_bad_settings_are_refused_by_name():
+    g, d = build_models(CFG)
+    with pytest.raises(ValueError, match="objective='l2': use 'l1' or 'classify'"):
+        ColorGAN(g, d, objective="l2")
+    gc, dc = build_models(CFG.replace(objective="classify"))
+    with pytest.raises(ValueError, match=r"class_weights: \(3,\) for \d+ ab bins"):
+        ColorGAN(gc, dc, objective="classify", class_weights=[1.0, 2.0, 3.0])
+    gan = ColorGAN(g, d, warmup_epochs=2)
+    # the warm-up switch is a setting, not a weight: no optimizer may ever move it
+    assert gan.adversarial_weight.trainable is False and float(gan.adversarial_weight) == 0.0
 
 
 def test_class_loss_prefers_the_true_bin_and_weights_rare_colours(batch):
