@@ -34,7 +34,8 @@ def main() -> None:
     import tensorflow as tf
 
     from colorgan_utils import color
-    from colorgan_utils.colorize import colorize_files, read_photo
+    from colorgan_utils.colorize import colorize_files
+    from colorgan_utils.photos import read_photo
     from colorgan_utils.runs import load_run
 
     generator, _ = load_run(args.run)
