@@ -168,20 +168,28 @@ def colorize_image(generator: Any, image: Any,
 def expand_inputs(inputs: Iterable[str | os.PathLike]) -> tuple[list[Path], list[tuple[str, str]]]:
     """Files as given, and the files inside given folders (sorted, not recursive); returns
     ``(photos, skipped)`` where ``skipped`` lists the folder entries that are not a
-    supported image type (hidden files are ignored)."""
+    supported image type, and a given folder that holds only sub-folders (hidden files are
+    ignored)."""
     photos: list[Path] = []
     skipped: list[tuple[str, str]] = []
     for item in inputs:
         p = Path(item).expanduser()
         if p.is_dir():
+            found, folders = 0, 0
             for f in sorted(p.iterdir()):
+                folders += f.is_dir() and not f.name.startswith(".")
                 if f.name.startswith(".") or not f.is_file():
                     continue
                 if f.suffix.lower() in IMAGE_SUFFIXES:
                     photos.append(f)
+                    found += 1
                 else:
                     skipped.append((str(f), f"not a supported image type ({f.suffix or 'none'};"
                                             f" use {', '.join(sorted(IMAGE_SUFFIXES))})"))
+            if not found and folders:  # e.g. the dataset's Images/ folder, a folder per breed
+                skipped.append((str(p), f"holds no photos, only {folders} folder(s): colorize "
+                                        f"does not search inside them; name them instead "
+                                        f"(e.g. {p}/*)"))
         else:
             photos.append(p)
     return photos, skipped

@@ -179,6 +179,13 @@ def test_unsupported_files_in_a_folder_are_listed_as_skipped(tmp_path, generator
     assert set(skipped) == {"holiday.heic", "notes.txt"}
     assert "not a supported image type (.heic" in skipped["holiday.heic"]
     assert len(report.written) == 1
+    # the dataset's Images/ folder holds a folder per breed and no photo: say how to name them
+    (tmp_path / "Images" / "n1-dog").mkdir(parents=True)
+    real_photo.save(tmp_path / "Images" / "n1-dog" / "a.jpg")
+    report = colorize_files(generator, [tmp_path / "Images"], tmp_path / "out2", verbose=False)
+    (path, why), = report.skipped
+    assert path == str(tmp_path / "Images") and "1 folder(s)" in why and "Images/*" in why
+    assert not report.written and report.exit_status == 1
 
 
 def _cli(*args: str) -> subprocess.CompletedProcess:
