@@ -68,8 +68,8 @@ def main() -> None:
     args = parser.parse_args()
 
     from colorgan_utils.callbacks import HistoryCSV
-    from colorgan_utils.config import Config, get_config
-    from colorgan_utils.runs import HISTORY, saved_config
+    from colorgan_utils.config import get_config
+    from colorgan_utils.runs import HISTORY, run_config
     from colorgan_utils.data import load_splits
     from colorgan_utils.evaluation import evaluate_run
     from colorgan_utils.runs import load_run
@@ -87,7 +87,7 @@ def main() -> None:
         cfg = base.replace(**VARIANTS[name])
         run = Path(args.out) / name
         if args.trained:  # e.g. trained on a GPU by benchmarks/gpu_jax.py
-            cfg = Config(**saved_config(run))
+            cfg = run_config(run, base)  # its own settings; renamed ones dropped
             hist = HistoryCSV.read(run / HISTORY)
         else:
             hist = train(cfg, run, args.data, splits=splits, verbose=2).history

@@ -37,14 +37,11 @@ def main() -> None:
     import numpy as np
 
     from colorgan_utils.color import lab_normalized_to_rgb
-    from colorgan_utils.config import Config
-    from colorgan_utils.data import load_splits
     from colorgan_utils.evaluation import colorize_records, quality_report
-    from colorgan_utils.runs import load_run, saved_config
+    from colorgan_utils.runs import load_run
+    from temperature_sweep import split_of_run  # this folder
 
-    cfg = Config(**saved_config(args.run))
-    _, splits = load_splits(cfg, args.data)
-    photos = splits[args.split]
+    cfg, photos = split_of_run(args.run, args.data, args.split)
     base = colorize_records(load_run(args.run)[0], photos, cfg)
     other = (colorize_records(load_run(args.blend_with)[0], photos, cfg)
              if args.blend_with else None)

@@ -37,6 +37,18 @@ def with_temperature(generator, temperature: float):
     return model
 
 
+def split_of_run(run: str, data: str, split: str):
+    """``(cfg, photos)``: the settings a run was trained with (``config.json``; settings renamed
+    since are dropped) and the photos of one split of ``data``, split as training split it."""
+    from colorgan_utils.config import get_config
+    from colorgan_utils.data import load_splits
+    from colorgan_utils.runs import run_config
+
+    cfg = run_config(run, get_config("cpu"))
+    _, splits = load_splits(cfg, data)
+    return cfg, splits[split]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--run", required=True)
@@ -46,14 +58,10 @@ def main() -> None:
     parser.add_argument("--json", default=None)
     args = parser.parse_args()
 
-    from colorgan_utils.config import Config
-    from colorgan_utils.data import load_splits
     from colorgan_utils.evaluation import colorize_records, quality_report
-    from colorgan_utils.runs import load_run, saved_config
+    from colorgan_utils.runs import load_run
 
-    cfg = Config(**saved_config(args.run))
-    _, splits = load_splits(cfg, args.data)
-    photos = splits[args.split]
+    cfg, photos = split_of_run(args.run, args.data, args.split)
     generator, _ = load_run(args.run)
     rows = {}
     for t in args.temperatures:
