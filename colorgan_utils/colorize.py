@@ -33,7 +33,7 @@ from PIL import Image, UnidentifiedImageError
 
 from colorgan_utils import color
 from colorgan_utils.errors import PhotoError
-from colorgan_utils.photos import MAX_PIXELS, read_photo  # noqa: F401  (the one photo reader)
+from colorgan_utils.photos import MAX_PIXELS, as_float, read_photo  # noqa: F401 (re-exported)
 from colorgan_utils.models import render_multiple
 
 IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".bmp", ".gif", ".tif", ".tiff", ".webp"}
@@ -297,8 +297,7 @@ def compare_photos(generator: Any, paths: Iterable[str | os.PathLike],
     for path in paths:
         photo = read_photo(path)
         gray, colour = colorizer(photo)
-        originals.append(photo.astype(np.float32) / 255.0 if photo.dtype == np.uint8
-                         else photo)
+        originals.append(as_float(photo))
         grays.append(gray)
         colours.append(colour.astype(np.float32) / 255.0)
     return originals, grays, colours

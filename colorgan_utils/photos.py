@@ -57,7 +57,11 @@ def read_rgb(path: str | os.PathLike | bytes | np.ndarray) -> np.ndarray:
         path = path.item()
     if isinstance(path, bytes):
         path = os.fsdecode(path)
-    photo = read_photo(path)
+    return as_float(read_photo(path))
+
+
+def as_float(photo: np.ndarray) -> np.ndarray:
+    """A :func:`read_photo` array as float32 in [0, 1] (8-bit photos divided by 255)."""
     if photo.dtype == np.uint8:
         return photo.astype(np.float32) / np.float32(255.0)
     return photo.astype(np.float32)
