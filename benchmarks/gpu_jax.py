@@ -45,7 +45,25 @@ VARIANTS = {
     # added after a-d had run on the GPU (same rule): a weaker L1 term, a stronger GAN pull
     "e_l1_30_gan": dict(objective="l1", warmup_epochs=2, l1_lambda=30.0),
     "f_l1_10_gan": dict(objective="l1", warmup_epochs=2, l1_lambda=10.0),
+    # added in the third GPU session (same rule): training that settles instead of oscillating
+    # (generator weights averaged, EMA 0.999, validated and kept; both learning rates cosine-
+    # decayed to 0 over a fixed number of epochs), then two colour terms on top
+    "g_l1_gan_ema": dict(objective="l1", warmup_epochs=2, ema=0.999, decay_epochs=140),
+    "h_class_gan_ema": dict(objective="classify", warmup_epochs=0, ema=0.999, decay_epochs=140),
+    "i_l1_gan_chroma": dict(objective="l1", warmup_epochs=2, ema=0.999, decay_epochs=140,
+                            chroma_lambda=100.0),
+    "j_class_l1_gan": dict(objective="classify", warmup_epochs=0, ema=0.999, decay_epochs=140,
+                           class_l1_lambda=30.0),
 }
+# trainer settings that are not Config fields (the TensorFlow trainer has no such knobs yet)
+EXTRAS = {"ema": None, "decay_epochs": None, "chroma_lambda": 0.0, "class_l1_lambda": 0.0}
+
+
+def split_variant(variant: dict) -> tuple[dict, dict]:
+    """A variant's Config fields and its trainer extras (with their defaults)."""
+    fields = {k: v for k, v in variant.items() if k not in EXTRAS}
+    extras = {k: variant.get(k, d) for k, d in EXTRAS.items()}
+    return fields, extras
 
 
 # ----------------------------------------------------------------------------- prepare (TF)
@@ -132,7 +150,8 @@ def _bce(logits, target: float):
 class Trainer:
     """``ColorGAN.train_step`` in JAX for one configuration."""
 
-    def __init__(self, cfg, prior: dict | None, policy: str = "mixed_bfloat16") -> None:
+    def __init__(self, cfg, prior: dict | None, policy: str = "mixed_bfloat16",
+                 extras: dict | None = None, steps_per_epoch: int = 1) -> None:
         import jax
         import jax.numpy as jnp
         import keras
@@ -153,8 +172,18 @@ class Trainer:
                                                      self.gen.output])
         else:
             self.net = self.gen
-        self.g_opt = keras.optimizers.Adam(cfg.learning_rate, beta_1=cfg.beta_1)
-        self.d_opt = keras.optimizers.Adam(cfg.learning_rate, beta_1=cfg.beta_1)
+        extras = {**EXTRAS, **(extras or {})}
+        self.extras = extras
+
+        def lr():  # each optimizer its own schedule (cosine to 0 over the fixed epochs)
+            if not extras["decay_epochs"]:
+                return cfg.learning_rate
+            return keras.optimizers.schedules.CosineDecay(
+                cfg.learning_rate, extras["decay_epochs"] * steps_per_epoch)
+
+        self.g_opt = keras.optimizers.Adam(lr(), beta_1=cfg.beta_1)
+        self.d_opt = keras.optimizers.Adam(lr(), beta_1=cfg.beta_1)
+        ema_decay = extras["ema"]
         self.g_opt.build(self.net.trainable_variables)
         self.d_opt.build(self.disc.trainable_variables)
 
@@ -181,23 +210,38 @@ class Trainer:
             g_adv = _bce(colorized_l, 1.0)
             g_l1 = jnp.mean(jnp.abs(ab.astype(jnp.float32) - colorized.astype(jnp.float32)))
             colour = cfg.ce_lambda * g_ce if classify else cfg.l1_lambda * g_l1
+            if classify and extras["class_l1_lambda"]:
+                colour = colour + extras["class_l1_lambda"] * g_l1
+
+            def chroma(x):  # each photo's mean chroma
+                x = x.astype(jnp.float32)
+                return jnp.mean(jnp.sqrt(jnp.sum(x * x, -1) + 1e-6), axis=(1, 2))
+
+            g_chroma = jnp.mean(jnp.abs(chroma(colorized) - chroma(ab)))
+            if extras["chroma_lambda"]:
+                colour = colour + extras["chroma_lambda"] * g_chroma
             g_loss = adv_w * cfg.adversarial_lambda * g_adv + colour
             logs = {"d_loss": d_loss, "g_adv_loss": g_adv, "g_l1": g_l1, "g_ce": g_ce,
+                    "g_chroma": g_chroma,
                     "d_real_acc": jnp.mean(real_l > 0), "d_colorized_acc": jnp.mean(colorized_l <= 0)}
             return (g_loss, d_loss), (g_ntv, d_ntv, logs)
 
         def train_step(state, lum, ab, adv_w):
-            g_tv, g_ntv, d_tv, d_ntv, g_ov, d_ov = state
+            g_tv, g_ntv, d_tv, d_ntv, g_ov, d_ov, ema = state
             fn = lambda g, d: losses(g, d, g_ntv, d_ntv, lum, ab, adv_w, True)  # noqa: E731
             (g_loss, d_loss), vjp, (g_ntv, d_ntv, logs) = jax.vjp(fn, g_tv, d_tv, has_aux=True)
             g_grad, _ = vjp((jnp.ones_like(g_loss), jnp.zeros_like(d_loss)))
             _, d_grad = vjp((jnp.zeros_like(g_loss), jnp.ones_like(d_loss)))
             g_tv, g_ov = self.g_opt.stateless_apply(g_ov, g_grad, g_tv)
             d_tv, d_ov = self.d_opt.stateless_apply(d_ov, d_grad, d_tv)
-            return (g_tv, g_ntv, d_tv, d_ntv, g_ov, d_ov), logs
+            if ema_decay:
+                ema = jax.tree.map(lambda e, v: ema_decay * e + (1.0 - ema_decay) * v, ema, g_tv)
+            return (g_tv, g_ntv, d_tv, d_ntv, g_ov, d_ov, ema), logs
 
         def test_step(state, lum, ab):
-            g_tv, g_ntv, d_tv, d_ntv, _, _ = state
+            g_tv, g_ntv, d_tv, d_ntv, _, _, ema = state
+            if ema_decay:  # the averaged generator is the one validated (and kept)
+                g_tv = ema
             return losses(g_tv, d_tv, g_ntv, d_ntv, lum, ab, 0.0, False)[1][2]
 
         def crop_flip(batch, key):
@@ -225,12 +269,16 @@ class Trainer:
                       [v.value for v in self.disc.trainable_variables],
                       [v.value for v in self.disc.non_trainable_variables],
                       [v.value for v in self.g_opt.variables],
-                      [v.value for v in self.d_opt.variables])
+                      [v.value for v in self.d_opt.variables],
+                      [jnp.array(v.value) for v in self.net.trainable_variables])
         self.np = np
 
     def write_back(self, state=None) -> None:
-        """Copy a state into the Keras models (the generator's and discriminator's weights)."""
-        g_tv, g_ntv, d_tv, d_ntv, _, _ = state or self.state
+        """Copy a state into the Keras models (the generator's and discriminator's weights;
+        the averaged generator where the variant averages)."""
+        g_tv, g_ntv, d_tv, d_ntv, _, _, ema = state or self.state
+        if self.extras["ema"]:
+            g_tv = ema
         for var, val in zip(self.net.trainable_variables, g_tv):
             var.assign(val)
         for var, val in zip(self.net.non_trainable_variables, g_ntv):
@@ -275,7 +323,8 @@ def throughput(cfg, data, policies: list[str], steps: int = 30) -> dict[str, flo
     return out
 
 
-def train_variant(name: str, cfg, prior, train, val, seconds: float, out: Path) -> dict:
+def train_variant(name: str, cfg, prior, train, val, seconds: float, out: Path,
+                  extras: dict | None = None) -> dict:
     """Epochs until ``seconds`` pass; keep the generator of the best validation epoch."""
     import jax
     import jax.numpy as jnp
@@ -283,16 +332,18 @@ def train_variant(name: str, cfg, prior, train, val, seconds: float, out: Path) 
 
     from colorgan_utils import models
 
-    t = Trainer(cfg, prior, "mixed_bfloat16")
-    monitor = "g_ce" if cfg.objective == "classify" else "g_l1"
+    extras = {**EXTRAS, **(extras or {})}
     n, bs = train.shape[0], cfg.batch_size
     steps = n // bs
+    t = Trainer(cfg, prior, "mixed_bfloat16", extras, steps)
+    monitor = "g_ce" if cfg.objective == "classify" else "g_l1"
+    max_epochs = extras.get("decay_epochs") or None
     key = jax.random.PRNGKey(cfg.seed)
     history, best, best_state, best_is_warmup = [], np.inf, None, True
     t_start = time.perf_counter()
     train_time, images = 0.0, 0
     epoch = 0
-    while time.perf_counter() - t_start < seconds:
+    while time.perf_counter() - t_start < seconds and (max_epochs is None or epoch < max_epochs):
         adv_w = 0.0 if epoch < cfg.warmup_epochs else 1.0
         key, k_perm = jax.random.split(key)
         perm = jax.random.permutation(k_perm, n)
@@ -324,7 +375,8 @@ def train_variant(name: str, cfg, prior, train, val, seconds: float, out: Path) 
         if (adversarial and best_is_warmup) or row[f"val_{monitor}"] < best:
             best_is_warmup = not adversarial
             best = row[f"val_{monitor}"]
-            best_state = jax.tree.map(np.asarray, t.state[:4]) + (None, None)
+            best_state = (tuple(jax.tree.map(np.asarray, t.state[:4])) + (None, None)
+                          + (jax.tree.map(np.asarray, t.state[6]),))
             row["best"] = True
         print(f"  {name} epoch {epoch + 1}: {dt:.1f} s, val_g_l1 {row['val_g_l1']:.4f} "
               f"val_{monitor} {row[f'val_{monitor}']:.4f} d_real {row['d_real_acc']:.2f} "
@@ -342,7 +394,8 @@ def train_variant(name: str, cfg, prior, train, val, seconds: float, out: Path) 
     return {"epochs": epoch, "best_epoch": best_epoch, "wall_s": round(time.perf_counter()
                                                                         - t_start, 1),
             "train_img_s": round(images / train_time, 1) if train_time else None,
-            "history": history, "config": cfg.to_dict()}
+            "history": history, "config": cfg.to_dict(),
+            "extras": {k: v for k, v in (extras or {}).items() if v}}
 
 
 def run(work: Path, out: Path, seconds: float, preset: str, variants: list[str],
@@ -378,10 +431,11 @@ def run(work: Path, out: Path, seconds: float, preset: str, variants: list[str],
     result["variants"] = {}
     for name in variants:
         # the shipped generator's size (the cpu preset's networks: <= 10 MB as float16)
-        vcfg = cfg.replace(generator_width=widths[0], discriminator_width=widths[1],
-                           **VARIANTS[name])
+        fields, extras = split_variant(VARIANTS[name])
+        vcfg = cfg.replace(generator_width=widths[0], discriminator_width=widths[1], **fields)
         print(f"{name}: {VARIANTS[name]}", flush=True)
-        result["variants"][name] = train_variant(name, vcfg, prior, train, val, seconds, out)
+        result["variants"][name] = train_variant(name, vcfg, prior, train, val, seconds, out,
+                                                 extras)
         (out / "gpu_results.json").write_text(json.dumps(result, indent=1))
 
 
