@@ -43,6 +43,16 @@ RULE = ("smallest dCF among variants with PSNR >= gray + 0.2 dB and CIEDE2000 <=
         "(else: lowest CIEDE2000)")
 
 
+def _gpu_variants() -> dict[str, dict]:
+    """The variants only ``benchmarks/gpu_jax.py`` trains (settings the TF trainer lacks)."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("gpu_jax", Path(__file__).with_name("gpu_jax.py"))
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.VARIANTS
+
+
 def choose(rows: dict[str, dict]) -> str:
     """The variant the rule picks."""
     ok = [v for v, r in rows.items()
@@ -75,6 +85,7 @@ def main() -> None:
     from colorgan_utils.runs import load_run
     from colorgan_utils.training import train
 
+    GPU_VARIANTS = _gpu_variants()
     print("rule (fixed before the runs):", RULE)
     base = get_config("cpu", image_size=args.size, batch_size=32, data_dir=args.data,
                       epochs=args.epochs, objective="l1", warmup_epochs=0,
@@ -84,12 +95,12 @@ def main() -> None:
           f"test photos at {args.size} px; {args.epochs} epochs per variant")
     rows: dict[str, dict] = {}
     for name in args.variants:
-        cfg = base.replace(**VARIANTS[name])
         run = Path(args.out) / name
         if args.trained:  # e.g. trained on a GPU by benchmarks/gpu_jax.py
             cfg = run_config(run, base)  # its own settings; renamed ones dropped
             hist = HistoryCSV.read(run / HISTORY)
         else:
+            cfg = base.replace(**VARIANTS[name])
             hist = train(cfg, run, args.data, splits=splits, verbose=2).history
         info = {"wall_minutes": sum(h["epoch_seconds"] for h in hist) / 60,
                 "epochs": len(hist),
@@ -97,6 +108,8 @@ def main() -> None:
         cached = run / "ablation_eval.json"
         if cached.is_file() and json.loads(cached.read_text())["epochs"] == len(hist):
             rows[name] = json.loads(cached.read_text())
+            if "critic_acc" in rows[name]:  # evaluated before the vocabulary renames
+                rows[name]["discriminator_acc"] = rows[name].pop("critic_acc")
             print(name, json.dumps(rows[name]), flush=True)
             continue
         generator, discriminator = load_run(run)
@@ -114,7 +127,7 @@ def main() -> None:
             "real_cf": q["real"]["colorfulness"],
             "discriminator_acc": res["discriminator"]["per_image_accuracy"],
             "detector_auc": res["detector"]["auc"], "detector_acc": res["detector"]["accuracy"],
-            **info, "settings": VARIANTS[name],
+            **info, "settings": VARIANTS.get(name) or GPU_VARIANTS[name],
         }
         cached.write_text(json.dumps(rows[name]))
         print(name, json.dumps(rows[name]), flush=True)

@@ -257,6 +257,38 @@ class ApplyLearningRate(keras.callbacks.Callback):
                 opt.learning_rate = self.learning_rate
 
 
+class AveragedGenerator(keras.callbacks.Callback):
+    """With ``ema_momentum`` > 0 (the generator's optimizer keeps an average of its weights):
+    from validation to the end of the epoch the generator holds the average, so validation,
+    :class:`GeneratorCheckpoint` and :class:`SampleGrid` see it; then its own weights come back
+    before :class:`BackupCommit` saves them, and training goes on from them. Put it after the
+    callbacks that should see the average and before :class:`BackupCommit`."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.own: list | None = None
+
+    def _optimizer(self) -> Any:
+        opt = getattr(self.model, "g_optimizer", None)
+        opt = getattr(opt, "inner_optimizer", opt)  # under a LossScaleOptimizer
+        return opt if getattr(opt, "use_ema", False) else None
+
+    def on_test_begin(self, logs: dict | None = None) -> None:
+        opt = self._optimizer()
+        if opt is None or self.own is not None:
+            return
+        weights = self.model.generator.trainable_variables
+        self.own = [keras.ops.convert_to_numpy(v) for v in weights]
+        opt.finalize_variable_values(weights)
+
+    def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
+        if self.own is None:
+            return
+        for var, value in zip(self.model.generator.trainable_variables, self.own):
+            var.assign(value)
+        self.own = None
+
+
 class GeneratorCheckpoint(keras.callbacks.Callback):
     """``generator_last.keras`` (and ``discriminator_last.keras``) after every epoch, and
     ``generator_best.keras`` (+ discriminator) at the lowest ``val_g_l1`` of the adversarial

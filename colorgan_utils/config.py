@@ -55,6 +55,10 @@ class Config:
     temperature: float = 0.38  # annealed-mean decoding
     adversarial_lambda: float = 1.0  # weight of the GAN loss for the generator (0 = no GAN)
     warmup_epochs: int = 0
+    # > 0: the generator's weights are also averaged step by step (EMA, Keras' use_ema); the
+    # average is what is validated, kept as "best" and shipped (training goes on from its own)
+    ema_momentum: float = 0.0
+    lr_schedule: str = "constant"  # "cosine": both learning rates decay to 0 over the epochs
     steps_per_epoch: int | None = None
     mixed_precision: bool = False
     jit_compile: bool = False

@@ -17,7 +17,8 @@ import tensorflow as tf
 
 from colorgan_utils import env
 from colorgan_utils.callbacks import (
-    AdversarialSwitch, ApplyLearningRate, BackupCommit, GeneratorCheckpoint, HistoryCSV, ResumableBackup,
+    AdversarialSwitch, ApplyLearningRate, AveragedGenerator, BackupCommit, GeneratorCheckpoint,
+    HistoryCSV, ResumableBackup,
     SampleGrid,
     StopOnNonFinite, Throughput, TimeBudget, TrainingError,
 )
@@ -32,7 +33,8 @@ from colorgan_utils.runs import run_status
 MODEL_KEYS = ("image_size", "generator_width", "generator_max_mult", "discriminator_width",
               "l1_lambda", "warmup_epochs", "batch_size", "max_images", "val_fraction",
               "test_fraction", "objective", "ce_lambda", "prior_mix", "temperature",
-              "adversarial_lambda")
+              "adversarial_lambda", "ema_momentum", "lr_schedule")
+LR_SCHEDULES = ("constant", "cosine")
 
 
 
@@ -181,6 +183,10 @@ def train(cfg: Config, run_dir: str | os.PathLike, data_dir: str | os.PathLike |
         raise TrainingError(f"epochs={epochs}: train at least 1 epoch")
     if cfg.batch_size < 1:
         raise TrainingError(f"batch_size={cfg.batch_size}: use 1 or more")
+    if not 0.0 <= cfg.ema_momentum < 1.0:
+        raise TrainingError(f"ema_momentum={cfg.ema_momentum}: use 0 (off) or a value in "
+                            "(0, 1), e.g. 0.999")
+    learning_rate(cfg, 1)  # an unknown lr_schedule is refused before anything is written
     cfg = cfg.replace(epochs=epochs)
     _writable(run_dir)
     with runs.lock(run_dir):
@@ -229,8 +235,11 @@ def _train_locked(cfg: Config, run_dir: Path, data_dir: Any, epochs: int, strate
                        objective=cfg.objective, ce_lambda=cfg.ce_lambda,
                        class_weights=weights, adversarial_lambda=cfg.adversarial_lambda)
         gan.compile(
-            g_optimizer=keras.optimizers.Adam(cfg.learning_rate, beta_1=cfg.beta_1),
-            d_optimizer=keras.optimizers.Adam(cfg.learning_rate, beta_1=cfg.beta_1),
+            g_optimizer=keras.optimizers.Adam(
+                learning_rate(cfg, epochs * steps), beta_1=cfg.beta_1,
+                use_ema=cfg.ema_momentum > 0, ema_momentum=cfg.ema_momentum or 0.99),
+            d_optimizer=keras.optimizers.Adam(learning_rate(cfg, epochs * steps),
+                                              beta_1=cfg.beta_1),
             jit_compile=cfg.jit_compile,
         )
     stop = StopOnNonFinite(run_dir)
@@ -239,12 +248,14 @@ def _train_locked(cfg: Config, run_dir: Path, data_dir: Any, epochs: int, strate
     callbacks = [
         stop,
         backup,  # restores first; saves last (BackupCommit)
-        ApplyLearningRate(cfg.learning_rate),  # after the restore
+        # after the restore (a schedule is rebuilt from the settings on every start anyway)
+        *([ApplyLearningRate(cfg.learning_rate)] if cfg.lr_schedule == "constant" else []),
         AdversarialSwitch(),
         Throughput(cfg.batch_size),
         HistoryCSV(run_dir / runs.HISTORY),
         GeneratorCheckpoint(run_dir, monitor),
         SampleGrid(run_dir, sample_l, sample_ab),
+        AveragedGenerator(),  # validation to the grid: the average; then back to its own
         keras.callbacks.TensorBoard(str(run_dir / runs.LOGS), write_graph=False),
         *(extra_callbacks or []),
     ]
@@ -271,6 +282,17 @@ def _train_locked(cfg: Config, run_dir: Path, data_dir: Any, epochs: int, strate
     if gan.diverged:
         raise TrainingError(gan.diverged)
     return RunResult(run_dir, history, epochs, gan=gan)
+
+
+def learning_rate(cfg: Config, total_steps: int) -> Any:
+    """The optimizers' learning rate: ``cfg.learning_rate``, or (``lr_schedule="cosine"``) a
+    cosine decay from it to 0 over ``total_steps`` (the run's epochs x steps per epoch)."""
+    if cfg.lr_schedule not in LR_SCHEDULES:
+        raise TrainingError(f"lr_schedule={cfg.lr_schedule!r}: use one of "
+                            f"{', '.join(LR_SCHEDULES)}")
+    if cfg.lr_schedule == "cosine":
+        return keras.optimizers.schedules.CosineDecay(cfg.learning_rate, max(1, total_steps))
+    return cfg.learning_rate
 
 
 def gray_baseline_l1(ds: tf.data.Dataset) -> float:

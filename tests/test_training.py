@@ -333,3 +333,90 @@ def test_history_of_an_older_run_reads_in_todays_words(tmp_path):
     (row,) = HistoryCSV.read(path)
     assert row == {"epoch": 1, "d_colorized_acc": 0.25, "d_real_acc": 0.75,
                    "val_d_colorized_acc": 0.5}
+
+
+def test_averaged_generator_known_answer():
+    """Issue 8: ``AveragedGenerator`` puts the optimizer's running average of the generator's
+    weights in place for validation and gives the generator its own weights back at the end of
+    the epoch (also under the mixed-precision LossScaleOptimizer); without an average it does
+    nothing."""
+    import types
+
+    from colorgan_utils.callbacks import AveragedGenerator
+
+    def run(wrap, use_ema=True):
+        gen = keras.Sequential([keras.Input((1,)), keras.layers.Dense(1, use_bias=False)])
+        w = gen.trainable_variables[0]
+        w.assign([[0.0]])
+        opt = keras.optimizers.SGD(1.0, use_ema=use_ema, ema_momentum=0.5)
+        opt = keras.optimizers.LossScaleOptimizer(opt, initial_scale=1.0) if wrap else opt
+        opt.build(gen.trainable_variables)
+        for _ in range(3):  # w: -1, -2, -3
+            opt.apply_gradients([(np.ones((1, 1), np.float32), w)])
+        cb = AveragedGenerator()
+        cb.set_model(types.SimpleNamespace(generator=gen, g_optimizer=opt))
+        cb.on_test_begin()
+        during = float(w.numpy()[0, 0])
+        cb.on_epoch_end(0)
+        return during, float(w.numpy()[0, 0])
+
+    # average: -1 (the first step takes the weight), then 0.5 * -1 + 0.5 * -2 = -1.5,
+    # then 0.5 * -1.5 + 0.5 * -3 = -2.25
+    assert run(wrap=False) == (-2.25, -3.0)
+    assert run(wrap=True) == (-2.25, -3.0)
+    assert run(wrap=False, use_ema=False) == (-3.0, -3.0)
+
+
+class WeightsSeen(keras.callbacks.Callback):
+    """The generator's weights at validation and at the end of each epoch, and the learning
+    rate at the end of each epoch."""
+
+    def __init__(self):
+        super().__init__()
+        self.validated, self.own, self.lr = [], [], []
+
+    def on_test_end(self, logs=None):
+        self.validated.append([w.copy() for w in self.model.generator.get_weights()])
+
+    def on_epoch_end(self, epoch, logs=None):
+        self.own.append([w.copy() for w in self.model.generator.get_weights()])
+        self.lr.append(float(keras.ops.convert_to_numpy(self.model.g_optimizer.learning_rate)))
+
+
+def test_averaged_generator_and_cosine_schedule_in_a_run(tmp_path, splits, steps):
+    """Issue 8: with ``ema_momentum`` the averaged generator is the one validated and saved,
+    its own weights go on training and into the backup (a resumed run starts from them), and
+    ``lr_schedule="cosine"`` halves the learning rate at half the run and ends at 0, also
+    across an interruption."""
+    cfg = CFG.replace(ema_momentum=0.9, lr_schedule="cosine")
+    run = tmp_path / "run"
+    killer = Interrupt(after_epoch=1)
+    seen = WeightsSeen()
+    with pytest.raises(KeyboardInterrupt):
+        train(cfg, run, splits=splits, epochs=2, verbose=0, extra_callbacks=[seen, killer])
+    assert seen.lr[0] == pytest.approx(CFG.learning_rate / 2, rel=1e-4)
+    saved = load_generator(run / "generator_last.keras").get_weights()
+    kernels = [i for i, w in enumerate(saved) if w.ndim == 4]
+    assert any(not np.allclose(seen.validated[0][i], seen.own[0][i]) for i in kernels)
+    for i in range(len(saved)):  # the average was saved, not the generator's own weights
+        np.testing.assert_allclose(saved[i], seen.validated[0][i])
+    probe = Probe()
+    seen2 = WeightsSeen()
+    result = train(cfg, run, splits=splits, epochs=2, verbose=0, extra_callbacks=[probe, seen2])
+    for own, restored in zip(killer.weights, probe.start_weights):  # own weights resumed
+        np.testing.assert_array_equal(own, restored)
+    assert seen2.lr == [pytest.approx(0.0, abs=1e-12)]
+    assert int(result.gan.g_optimizer.iterations) == 2 * steps
+    best = load_generator(run / "generator_best.keras").get_weights()
+    last = load_generator(run / "generator_last.keras").get_weights()
+    assert any(not np.array_equal(a, b) for a, b in zip(last, result.gan.generator.get_weights()))
+    assert len(best) == len(last)
+
+
+def test_unknown_schedule_and_bad_average_are_refused_before_writing(tmp_path, splits):
+    for bad, match in (({"lr_schedule": "linear"}, "lr_schedule='linear'"),
+                       ({"ema_momentum": 1.0}, "ema_momentum=1.0")):
+        run = tmp_path / "run"
+        with pytest.raises(TrainingError, match=match):
+            train(CFG.replace(**bad), run, splits=splits, epochs=1, verbose=0)
+        assert not (run / "config.json").exists()
