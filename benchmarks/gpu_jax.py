@@ -54,6 +54,17 @@ VARIANTS = {
                             chroma_lambda=100.0),
     "j_class_l1_gan": dict(objective="classify", warmup_epochs=0, ema=0.999, decay_epochs=140,
                            class_l1_lambda=30.0),
+    # after g-j (same rule): g's validation L1 was best near epoch 50 of 140, so a schedule that
+    # ends sooner; and the accuracy g gained spent on colour: a weaker L1 pull, a light chroma match
+    "k_l1_gan_ema70": dict(objective="l1", warmup_epochs=2, ema=0.999, decay_epochs=70),
+    "l_l1_gan_chroma30": dict(objective="l1", warmup_epochs=2, ema=0.999, decay_epochs=70,
+                              chroma_lambda=30.0),
+    "m_l1_30_gan_ema70": dict(objective="l1", warmup_epochs=2, ema=0.999, decay_epochs=70,
+                              l1_lambda=30.0),
+    "n_l1_50_gan_ema70": dict(objective="l1", warmup_epochs=2, ema=0.999, decay_epochs=70,
+                              l1_lambda=50.0),
+    "o_l1_30_gan_ema": dict(objective="l1", warmup_epochs=2, ema=0.999, decay_epochs=140,
+                            l1_lambda=30.0),
 }
 # trainer settings that are not Config fields (the TensorFlow trainer has no such knobs yet)
 EXTRAS = {"ema": None, "decay_epochs": None, "chroma_lambda": 0.0, "class_l1_lambda": 0.0}
