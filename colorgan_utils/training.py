@@ -35,6 +35,9 @@ MODEL_KEYS = ("image_size", "generator_width", "generator_max_mult", "discrimina
               "test_fraction", "objective", "ce_lambda", "prior_mix", "temperature",
               "adversarial_lambda", "ema_momentum", "lr_schedule")
 LR_SCHEDULES = ("constant", "cosine")
+# settings added after runs had been saved: a run whose config.json lacks one was trained
+# without it, and is resumed the way it was trained (Config's default), not refused
+ADDED_KEYS = ("ema_momentum", "lr_schedule")
 
 
 
@@ -194,8 +197,23 @@ def train(cfg: Config, run_dir: str | os.PathLike, data_dir: str | os.PathLike |
                              extra_callbacks)
 
 
+def _as_trained(run_dir: Path, cfg: Config) -> Config:
+    """``cfg`` with the settings a run saved before they existed (:data:`ADDED_KEYS`) put back
+    to how it was trained, said in one line."""
+    old = runs.saved_config(run_dir)
+    if old is None:
+        return cfg
+    then = {k: getattr(Config(), k) for k in ADDED_KEYS
+            if k not in old and getattr(cfg, k) != getattr(Config(), k)}
+    if then:
+        print(f"{run_dir} was trained before {', '.join(then)} existed: it goes on as it was "
+              f"trained ({', '.join(f'{k}={v!r}' for k, v in then.items())})")
+    return cfg.replace(**then)
+
+
 def _train_locked(cfg: Config, run_dir: Path, data_dir: Any, epochs: int, strategy: Any,
                   verbose: Any, splits: dict | None, extra_callbacks: list | None) -> RunResult:
+    cfg = _as_trained(run_dir, cfg)
     _check_config(run_dir, cfg)
     status = run_status(run_dir)
     history = HistoryCSV.read(run_dir / runs.HISTORY)

@@ -420,3 +420,26 @@ def test_unknown_schedule_and_bad_average_are_refused_before_writing(tmp_path, s
         with pytest.raises(TrainingError, match=match):
             train(CFG.replace(**bad), run, splits=splits, epochs=1, verbose=0)
         assert not (run / "config.json").exists()
+
+
+def test_run_saved_before_averaging_existed_resumes_as_trained(tmp_path, splits, capsys):
+    """A run whose config.json predates ``ema_momentum``/``lr_schedule`` (e.g. on a user's
+    Drive) is resumed as it was trained, with a one-line note, instead of being refused for
+    'other settings' that no command line can give."""
+    run = tmp_path / "run"
+    train(CFG, run, splits=splits, epochs=1, verbose=0)
+    saved = json.loads((run / "config.json").read_text())
+    for key in ("ema_momentum", "lr_schedule"):
+        del saved[key]
+    (run / "config.json").write_text(json.dumps(saved))
+    capsys.readouterr()
+    result = train(CFG.replace(ema_momentum=0.9, lr_schedule="cosine"), run, splits=splits,
+                   epochs=2, verbose=0)
+    out = capsys.readouterr().out
+    assert "trained before ema_momentum, lr_schedule existed" in out
+    assert not result.gan.g_optimizer.use_ema
+    assert float(result.gan.g_optimizer.learning_rate.numpy()) == pytest.approx(CFG.learning_rate)
+    assert result.epochs_done == 2
+    # a run that saved the keys is still held to them
+    with pytest.raises(TrainingError, match="ema_momentum: run has 0.0, now 0.9"):
+        train(CFG.replace(ema_momentum=0.9), run, splits=splits, epochs=3, verbose=0)
