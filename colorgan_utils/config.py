@@ -54,6 +54,7 @@ class Config:
     prior_mix: float = 0.5  # rebalancing: weights ~ 1 / ((1 - mix) * prior + mix / Q)
     temperature: float = 0.38  # annealed-mean decoding
     adversarial_lambda: float = 1.0  # weight of the GAN loss for the generator (0 = no GAN)
+    chroma_lambda: float = 0.0  # "l1": weight of each photo's mean-chroma match (0 = off)
     warmup_epochs: int = 0
     # > 0: the generator's weights are also averaged step by step (EMA, Keras' use_ema); the
     # average is what is validated, kept as "best" and shipped (training goes on from its own)

@@ -6,6 +6,9 @@ Taught in notebook 04 (``04_adversarial_training.ipynb``). Losses (pix2pix):
   ``log 2 = 0.693`` when it cannot tell them apart;
 * generator, ``objective="l1"``: ``g_loss = adversarial_lambda * g_adv_loss + l1_lambda * g_l1``
   with ``g_adv_loss = BCE(colorized patches, 1)`` and ``g_l1`` the mean absolute error on ab;
+  ``chroma_lambda > 0`` adds ``chroma_lambda * g_chroma``, the mean over photos of
+  ``|mean chroma(colorized) - mean chroma(real)|`` (chroma = ``sqrt(a² + b²)``): a pull towards
+  each photo's true amount of colour that leaves *where* the colour goes to the other terms;
 * generator, ``objective="classify"``: ``g_loss = adversarial_lambda * g_adv_loss + ce_lambda *
   g_ce`` with ``g_ce`` the class-rebalanced cross-entropy between the generator's ab-bin
   logits (1/4 size) and the soft-encoded true ab (Zhang et al. 2016; :mod:`ab_bins`).
@@ -33,6 +36,16 @@ def _bce(logits: tf.Tensor, target: float) -> tf.Tensor:
     return tf.reduce_mean(tf.nn.sigmoid_cross_entropy_with_logits(labels=labels, logits=logits))
 
 
+def chroma_gap(colorized_ab: tf.Tensor, ab: tf.Tensor) -> tf.Tensor:
+    """Mean over photos of ``|mean chroma(colorized) - mean chroma(real)|``, chroma being
+    ``sqrt(a² + b²)`` per pixel (in the networks' ab units), in float32."""
+    def mean_chroma(x: tf.Tensor) -> tf.Tensor:
+        x = tf.cast(x, tf.float32)
+        return tf.reduce_mean(tf.sqrt(tf.reduce_sum(tf.square(x), -1) + 1e-6), axis=[1, 2])
+
+    return tf.reduce_mean(tf.abs(mean_chroma(colorized_ab) - mean_chroma(ab)))
+
+
 @keras.saving.register_keras_serializable(package="colorgan")
 class ColorGAN(keras.Model):
     """Holds ``generator`` (L -> ab) and ``discriminator`` ((L, ab) -> patch logits).
@@ -49,10 +62,11 @@ class ColorGAN(keras.Model):
     def __init__(self, generator: keras.Model, discriminator: keras.Model,
                  l1_lambda: float = 100.0, warmup_epochs: int = 0, objective: str = "l1",
                  ce_lambda: float = 10.0, class_weights: Any = None,
-                 adversarial_lambda: float = 1.0, **kwargs: Any) -> None:
+                 adversarial_lambda: float = 1.0, chroma_lambda: float = 0.0,
+                 **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self._configure(generator, discriminator, l1_lambda, warmup_epochs, objective,
-                        ce_lambda, class_weights, adversarial_lambda)
+                        ce_lambda, class_weights, adversarial_lambda, chroma_lambda)
 
     def call(self, l_norm: tf.Tensor, training: bool = False) -> tf.Tensor:
         return self.generator(l_norm, training=training)
@@ -60,7 +74,7 @@ class ColorGAN(keras.Model):
 
     def _configure(self, generator: keras.Model, discriminator: keras.Model, l1_lambda: float,
                    warmup_epochs: int, objective: str, ce_lambda: float, class_weights: Any,
-                   adversarial_lambda: float) -> None:
+                   adversarial_lambda: float, chroma_lambda: float = 0.0) -> None:
         """The body of ``__init__``, kept apart so that mutation testing reaches it."""
         if objective not in ("l1", "classify"):
             raise ValueError(f"objective={objective!r}: use 'l1' or 'classify'")
@@ -69,6 +83,9 @@ class ColorGAN(keras.Model):
         self.l1_lambda = float(l1_lambda)
         self.ce_lambda = float(ce_lambda)
         self.adversarial_lambda = float(adversarial_lambda)
+        self.chroma_lambda = float(chroma_lambda)
+        if self.chroma_lambda and objective != "l1":
+            raise ValueError(f"chroma_lambda={chroma_lambda}: only with objective='l1'")
         self.warmup_epochs = int(warmup_epochs)
         self.objective = objective
         if objective == "classify":
@@ -84,6 +101,8 @@ class ColorGAN(keras.Model):
             self.generator_logits = keras.Model(
                 generator.inputs, [generator.get_layer("ab_logits").output, generator.output])
             self.METRICS = self.METRICS + ("g_ce",)
+        if self.chroma_lambda:
+            self.METRICS = self.METRICS + ("g_chroma",)
         # 0.0 during the warm-up, 1.0 after (set per epoch by AdversarialSwitch); the GAN
         # term's weight is adversarial_weight * adversarial_lambda
         self.adversarial_weight = tf.Variable(1.0 if warmup_epochs == 0 else 0.0,
@@ -123,7 +142,7 @@ class ColorGAN(keras.Model):
         return loss
 
     def _update(self, d_loss, g_adv, g_l1, real_logits, colorized_logits,
-                g_ce=None) -> dict[str, tf.Tensor]:
+                g_ce=None, g_chroma=None) -> dict[str, tf.Tensor]:
         real_logits = tf.cast(real_logits, tf.float32)
         colorized_logits = tf.cast(colorized_logits, tf.float32)
         self.trackers["d_loss"].update_state(d_loss)
@@ -133,6 +152,8 @@ class ColorGAN(keras.Model):
         self.trackers["d_colorized_acc"].update_state(tf.cast(colorized_logits <= 0, tf.float32))
         if g_ce is not None:
             self.trackers["g_ce"].update_state(g_ce)
+        if g_chroma is not None:
+            self.trackers["g_chroma"].update_state(g_chroma)
         return {name: m.result() for name, m in self.trackers.items()}
 
     def class_loss(self, logits: tf.Tensor, ab: tf.Tensor) -> tf.Tensor:
@@ -160,8 +181,9 @@ class ColorGAN(keras.Model):
         return real_logits, colorized_logits
 
     def _forward(self, l_norm: tf.Tensor, ab: tf.Tensor, training: bool) -> tuple:
-        """Losses of one batch: ``(d_loss, g_adv, g_l1, real_logits, colorized_logits, g_ce)``
-        (``g_ce`` is None for the L1 objective)."""
+        """Losses of one batch: ``(d_loss, g_adv, g_l1, real_logits, colorized_logits, g_ce,
+        g_chroma)`` (``g_ce`` is None for the L1 objective, ``g_chroma`` without
+        ``chroma_lambda``)."""
         g_ce = None
         if self.objective == "classify":
             bin_logits, colorized_ab = self.generator_logits(l_norm, training=training)
@@ -172,28 +194,32 @@ class ColorGAN(keras.Model):
         d_loss = 0.5 * (_bce(real_logits, 1.0) + _bce(colorized_logits, 0.0))
         g_adv = _bce(colorized_logits, 1.0)
         g_l1 = tf.reduce_mean(tf.abs(tf.cast(ab, tf.float32) - tf.cast(colorized_ab, tf.float32)))
-        return d_loss, g_adv, g_l1, real_logits, colorized_logits, g_ce
+        g_chroma = chroma_gap(colorized_ab, ab) if self.chroma_lambda else None
+        return d_loss, g_adv, g_l1, real_logits, colorized_logits, g_ce, g_chroma
 
     def generator_loss(self, g_adv: tf.Tensor, g_l1: tf.Tensor,
-                       g_ce: tf.Tensor | None = None) -> tf.Tensor:
+                       g_ce: tf.Tensor | None = None,
+                       g_chroma: tf.Tensor | None = None) -> tf.Tensor:
         """The generator's loss: the GAN term (scaled by the warm-up switch and
-        ``adversarial_lambda``) plus the objective's colour term."""
+        ``adversarial_lambda``) plus the objective's colour term (and the chroma match)."""
         colour = self.ce_lambda * g_ce if g_ce is not None else self.l1_lambda * g_l1
+        if g_chroma is not None:
+            colour = colour + self.chroma_lambda * g_chroma
         return self.adversarial_weight * self.adversarial_lambda * g_adv + colour
 
     def train_step(self, data: Any) -> dict[str, tf.Tensor]:
         l_norm, ab = data
         with tf.GradientTape() as g_tape, tf.GradientTape() as d_tape:
-            d_loss, g_adv, g_l1, real_logits, colorized_logits, g_ce = self._forward(l_norm, ab,
-                                                                                      True)
-            g_loss = self.generator_loss(g_adv, g_l1, g_ce)
+            d_loss, g_adv, g_l1, real_logits, colorized_logits, g_ce, g_chroma = self._forward(
+                l_norm, ab, True)
+            g_loss = self.generator_loss(g_adv, g_l1, g_ce, g_chroma)
             g_scaled = self._scaled(g_loss, self.g_optimizer)
             d_scaled = self._scaled(d_loss, self.d_optimizer)
         g_vars = self.generator.trainable_variables
         d_vars = self.discriminator.trainable_variables
         self.g_optimizer.apply_gradients(zip(g_tape.gradient(g_scaled, g_vars), g_vars))
         self.d_optimizer.apply_gradients(zip(d_tape.gradient(d_scaled, d_vars), d_vars))
-        return self._update(d_loss, g_adv, g_l1, real_logits, colorized_logits, g_ce)
+        return self._update(d_loss, g_adv, g_l1, real_logits, colorized_logits, g_ce, g_chroma)
 
     def test_step(self, data: Any) -> dict[str, tf.Tensor]:
         l_norm, ab = data
@@ -209,6 +235,7 @@ class ColorGAN(keras.Model):
             "objective": self.objective,
             "ce_lambda": self.ce_lambda,
             "adversarial_lambda": self.adversarial_lambda,
+            "chroma_lambda": self.chroma_lambda,
             "class_weights": (self.class_weights.tolist()
                               if self.objective == "classify" else None),
         }

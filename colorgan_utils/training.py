@@ -33,11 +33,11 @@ from colorgan_utils.runs import run_status
 MODEL_KEYS = ("image_size", "generator_width", "generator_max_mult", "discriminator_width",
               "l1_lambda", "warmup_epochs", "batch_size", "max_images", "val_fraction",
               "test_fraction", "objective", "ce_lambda", "prior_mix", "temperature",
-              "adversarial_lambda", "ema_momentum", "lr_schedule")
+              "adversarial_lambda", "ema_momentum", "lr_schedule", "chroma_lambda")
 LR_SCHEDULES = ("constant", "cosine")
 # settings added after runs had been saved: a run whose config.json lacks one was trained
 # without it, and is resumed the way it was trained (Config's default), not refused
-ADDED_KEYS = ("ema_momentum", "lr_schedule")
+ADDED_KEYS = ("ema_momentum", "lr_schedule", "chroma_lambda")
 
 
 
@@ -251,7 +251,8 @@ def _train_locked(cfg: Config, run_dir: Path, data_dir: Any, epochs: int, strate
         generator, discriminator = build_models(cfg)
         gan = ColorGAN(generator, discriminator, cfg.l1_lambda, cfg.warmup_epochs,
                        objective=cfg.objective, ce_lambda=cfg.ce_lambda,
-                       class_weights=weights, adversarial_lambda=cfg.adversarial_lambda)
+                       class_weights=weights, adversarial_lambda=cfg.adversarial_lambda,
+                       chroma_lambda=cfg.chroma_lambda)
         gan.compile(
             g_optimizer=keras.optimizers.Adam(
                 learning_rate(cfg, epochs * steps), beta_1=cfg.beta_1,

@@ -272,3 +272,32 @@ def test_validation_step_changes_nothing_and_repeats(batch):
     after = [v.numpy() for v in gan.generator.variables + gan.discriminator.variables]
     assert all(np.array_equal(a, b) for a, b in zip(before, after))
     assert first == pytest.approx(second, rel=1e-6)
+
+
+def test_chroma_gap_known_values():
+    """Issue 8 (d): ``chroma_gap`` compares each photo's mean chroma, not its pixels."""
+    from colorgan_utils.gan import chroma_gap
+
+    colorized = np.zeros((2, 2, 2, 2), np.float32)
+    real = np.zeros((2, 2, 2, 2), np.float32)
+    colorized[0] = (0.3, 0.4)  # chroma 0.5 everywhere
+    real[0] = (0.0, 0.2)  # chroma 0.2: gap 0.3
+    colorized[1, 0] = (0.6, 0.8)  # half the pixels chroma 1, half gray: mean 0.5
+    real[1] = (-0.5, 0.0)  # chroma 0.5 everywhere, another hue: gap 0
+    assert float(chroma_gap(colorized, real)) == pytest.approx((0.3 + 0.0) / 2, abs=1e-3)
+    # the same amount of colour in other places costs nothing
+    assert float(chroma_gap(colorized[1:], colorized[1:, ::-1])) == pytest.approx(0.0, abs=1e-6)
+
+
+def test_chroma_term_in_the_loss_and_the_logs(batch):
+    gan = make_gan(chroma_lambda=2.0, adversarial_lambda=0.5)
+    assert float(gan.generator_loss(3.0, 0.2, None, 0.25)) == pytest.approx(
+        0.5 * 3.0 + 100.0 * 0.2 + 2.0 * 0.25)
+    logs = gan.train_step(batch)
+    assert "g_chroma" in logs and np.isfinite(float(logs["g_chroma"]))
+    assert "g_chroma" not in make_gan().train_step(batch)
+    again = ColorGAN.from_config(gan.get_config())
+    assert again.chroma_lambda == 2.0
+    gc, dc = build_models(CFG.replace(objective="classify"))
+    with pytest.raises(ValueError, match="chroma_lambda=1.0: only with objective='l1'"):
+        ColorGAN(gc, dc, objective="classify", chroma_lambda=1.0)
