@@ -282,11 +282,11 @@ def test_chroma_gap_known_values():
     real = np.zeros((2, 2, 2, 2), np.float32)
     colorized[0] = (0.3, 0.4)  # chroma 0.5 everywhere
     real[0] = (0.0, 0.2)  # chroma 0.2: gap 0.3
-    colorized[1, 0] = (0.6, 0.8)  # half the pixels chroma 1, half gray: mean 0.5
+    colorized[1, :, 0] = (0.6, 0.8)  # the left column chroma 1, the right gray: mean 0.5
     real[1] = (-0.5, 0.0)  # chroma 0.5 everywhere, another hue: gap 0
     assert float(chroma_gap(colorized, real)) == pytest.approx((0.3 + 0.0) / 2, abs=1e-3)
     # the same amount of colour in other places costs nothing
-    assert float(chroma_gap(colorized[1:], colorized[1:, ::-1])) == pytest.approx(0.0, abs=1e-6)
+    assert float(chroma_gap(colorized[1:], colorized[1:, :, ::-1])) == pytest.approx(0.0, abs=1e-6)
 
 
 def test_chroma_term_in_the_loss_and_the_logs(batch):
