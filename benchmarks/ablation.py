@@ -89,7 +89,8 @@ def main() -> None:
     print("rule (fixed before the runs):", RULE)
     base = get_config("cpu", image_size=args.size, batch_size=32, data_dir=args.data,
                       epochs=args.epochs, objective="l1", warmup_epochs=0,
-                      adversarial_lambda=1.0)
+                      adversarial_lambda=1.0, l1_lambda=100.0, ema_momentum=0.0,
+                      lr_schedule="constant")  # the variants state every change from pix2pix
     _, splits = load_splits(base, args.data)
     print(f"{len(splits['train'])} train / {len(splits['val'])} val / {len(splits['test'])} "
           f"test photos at {args.size} px; {args.epochs} epochs per variant")

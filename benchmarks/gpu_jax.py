@@ -417,7 +417,9 @@ def run(work: Path, out: Path, seconds: float, preset: str, variants: list[str],
 
     from colorgan_utils.config import get_config
 
-    cfg = get_config(preset)
+    # pix2pix's loss as the base (the presets now carry the chosen variant): each variant
+    # states its changes; averaging and the schedule are this trainer's extras
+    cfg = get_config(preset).replace(l1_lambda=100.0, ema_momentum=0.0, lr_schedule="constant")
     if smoke:
         cfg = cfg.replace(image_size=32, batch_size=8, generator_width=8, discriminator_width=8)
         widths = (8, 8)
@@ -465,7 +467,12 @@ def import_runs(npz_dir: Path, work: Path, out: Path) -> None:
 
     result = json.loads((npz_dir / "gpu_results.json").read_text())
     for name, info in result.get("variants", {}).items():
-        cfg = Config(**info["config"])
+        extras = info.get("extras", {})
+        cfg = Config(**{k: v for k, v in info["config"].items() if k in Config.__dataclass_fields__})
+        # the extras as the TensorFlow trainer's settings, so config.json says how it trained
+        cfg = cfg.replace(ema_momentum=float(extras.get("ema") or 0.0),
+                          lr_schedule="cosine" if extras.get("decay_epochs") else "constant",
+                          chroma_lambda=float(extras.get("chroma_lambda") or 0.0))
         run_dir = out / name
         run_dir.mkdir(parents=True, exist_ok=True)
         npz = npz_dir / f"gpu_{name}.npz"
