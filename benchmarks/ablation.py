@@ -8,7 +8,8 @@ test split against the gray baseline, and prints a Markdown table + writes JSON.
 
 Variants (all: U-Net width 32 / max 128 filters, PatchGAN width 24, batch 32, Adam 2e-4):
 
-* ``a_l1_gan``   today's objective: 100 * L1 + GAN, 2 L1-only warm-up epochs (the cpu preset);
+* ``a_l1_gan``   pix2pix's objective: 100 * L1 + GAN, 2 L1-only warm-up epochs (the presets'
+  objective until the third GPU ablation; ``--trained`` also evaluates gpu_jax.py's variants);
 * ``b_class``    classification over 262 in-gamut ab bins, rebalanced by our training split's
   own prior (mix 0.5), annealed mean T = 0.38, no GAN term (the discriminator still trains, so its
   accuracy can be reported);
