@@ -74,6 +74,10 @@ def main() -> None:
                         help="train-split photos the independent detector learns from")
     parser.add_argument("--detector-epochs", type=int, default=3)
     parser.add_argument("--json", default="docs/results/ablation_128.json")
+    parser.add_argument("--veto", nargs=2, action="append", default=[],
+                        metavar=("VARIANT", "REASON"),
+                        help="keep a variant in the table but out of the choice, for a defect the "
+                             "table's figures do not see (the reason is printed and saved)")
     parser.add_argument("--trained", action="store_true",
                         help="evaluate the run folders in --out as they are (no training)")
     args = parser.parse_args()
@@ -133,7 +137,11 @@ def main() -> None:
         }
         cached.write_text(json.dumps(rows[name]))
         print(name, json.dumps(rows[name]), flush=True)
-    best = choose(rows)
+    by_rule = choose(rows)
+    vetoed = dict(args.veto)
+    best = choose({k: v for k, v in rows.items() if k not in vetoed})
+    for name, reason in vetoed.items():
+        print(f"vetoed: {name} ({reason})")
     g = next(iter(rows.values()))
     print(f"\n| {args.size} px, {len(splits['test'])} test photos | PSNR dB | SSIM | CIEDE2000 | "
           "colourfulness | dCF | discriminator acc. (image) | detector AUC | train img/s | epochs | "
@@ -152,6 +160,8 @@ def main() -> None:
     if args.json:
         Path(args.json).parent.mkdir(parents=True, exist_ok=True)
         Path(args.json).write_text(json.dumps({"rule": RULE, "chosen": best,
+                                               "chosen_before_vetoes": by_rule,
+                                               "vetoed": vetoed,
                                                "epochs_per_variant": None if args.trained else args.epochs,
                                                "rows": rows}, indent=2))
 

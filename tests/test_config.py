@@ -67,9 +67,12 @@ def test_presets_train_the_variant_the_ablation_chose():
                          / "ablation_gpu.json").read_text())
     row = result["rows"][result["chosen"]]
     settings = row["settings"]
-    # the rule, re-applied to the published rows
+    # the rule, re-applied to the published rows (a vetoed variant stays out, with its reason)
     ok = {k: r for k, r in result["rows"].items()
           if r["psnr"] >= r["gray_psnr"] + 0.2 and r["ciede2000"] <= r["gray_ciede2000"] - 0.8}
+    assert result["chosen_before_vetoes"] == min(ok, key=lambda k: ok[k]["dcf"])
+    assert all(reason.strip() for reason in result["vetoed"].values())
+    ok = {k: r for k, r in ok.items() if k not in result["vetoed"]}
     assert result["chosen"] == min(ok, key=lambda k: ok[k]["dcf"])
     for name in ("cpu", "colab"):
         cfg = PRESETS[name]
