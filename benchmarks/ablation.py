@@ -44,16 +44,6 @@ RULE = ("smallest dCF among variants with PSNR >= gray + 0.2 dB and CIEDE2000 <=
         "(else: lowest CIEDE2000)")
 
 
-def _gpu_variants() -> dict[str, dict]:
-    """The variants only ``benchmarks/gpu_jax.py`` trains (settings the TF trainer lacks)."""
-    import importlib.util
-
-    spec = importlib.util.spec_from_file_location("gpu_jax", Path(__file__).with_name("gpu_jax.py"))
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module.VARIANTS
-
-
 def choose(rows: dict[str, dict]) -> str:
     """The variant the rule picks."""
     ok = [v for v, r in rows.items()
@@ -90,7 +80,7 @@ def main() -> None:
     from colorgan_utils.runs import load_run
     from colorgan_utils.training import train
 
-    GPU_VARIANTS = _gpu_variants()
+    from gpu_jax import VARIANTS as GPU_VARIANTS  # the variants only the GPU script trains
     print("rule (fixed before the runs):", RULE)
     base = get_config("cpu", image_size=args.size, batch_size=32, data_dir=args.data,
                       epochs=args.epochs, objective="l1", warmup_epochs=0,

@@ -253,12 +253,11 @@ def _train_locked(cfg: Config, run_dir: Path, data_dir: Any, epochs: int, strate
                        objective=cfg.objective, ce_lambda=cfg.ce_lambda,
                        class_weights=weights, adversarial_lambda=cfg.adversarial_lambda,
                        chroma_lambda=cfg.chroma_lambda)
+        lr = learning_rate(cfg, epochs * steps)  # a float or a (stateless) schedule
+        average = {"use_ema": True, "ema_momentum": cfg.ema_momentum} if cfg.ema_momentum else {}
         gan.compile(
-            g_optimizer=keras.optimizers.Adam(
-                learning_rate(cfg, epochs * steps), beta_1=cfg.beta_1,
-                use_ema=cfg.ema_momentum > 0, ema_momentum=cfg.ema_momentum or 0.99),
-            d_optimizer=keras.optimizers.Adam(learning_rate(cfg, epochs * steps),
-                                              beta_1=cfg.beta_1),
+            g_optimizer=keras.optimizers.Adam(lr, beta_1=cfg.beta_1, **average),
+            d_optimizer=keras.optimizers.Adam(lr, beta_1=cfg.beta_1),
             jit_compile=cfg.jit_compile,
         )
     stop = StopOnNonFinite(run_dir)
