@@ -217,10 +217,18 @@ def test_eval_pipeline_is_deterministic_centre_crop(data_dir):
 
 
 def test_training_augmentation_changes_between_epochs(data_dir):
+    # `train` reads one endless stream (repeat=True); with a buffer of 1 and a batch of all 8
+    # photos, each batch is one epoch of the same photos in the same order, so only the crops
+    # and flips can differ. A global seed (the detector sets one) must not freeze them.
+    import keras
+
+    keras.utils.set_random_seed(0)
     report = scan_folder(data_dir, SMOKE)
     cfg = SMOKE.replace(shuffle_buffer=1)
-    ds = make_dataset(report.good[:8], cfg, training=True, batch_size=8)
-    a, b = next(iter(ds))[0].numpy(), next(iter(ds))[0].numpy()
+    ds = make_dataset(report.good[:8], cfg, training=True, batch_size=8, repeat=True)
+    stream = iter(ds)
+    a, b = next(stream)[0].numpy(), next(stream)[0].numpy()
+    assert a.shape == b.shape == (8, cfg.image_size, cfg.image_size, 1)
     assert not np.array_equal(a, b)
 
 
