@@ -74,3 +74,15 @@ def test_annealed_mean_sharpens_towards_the_mode():
     p = np.array([0.6, 0.4]) ** (1 / 0.38)
     np.testing.assert_allclose(annealed, [60 * p[1] / p.sum(), 0.0], atol=1e-3)
     assert annealed[0] < mean[0]  # pulled towards the mode (bin 0)
+
+
+def test_nearest_bin_over_more_than_one_chunk_is_the_brute_force_answer():
+    # nearest_bin works through 65,536 values at a time; 70,000 values cross a chunk boundary
+    # (a colour prior of the training split is millions of values)
+    c = ab_bins.in_gamut_bins()
+    rng = np.random.default_rng(0)
+    ab = rng.uniform(-100, 100, (70_000, 2)).astype(np.float32)
+    want = np.argmin(((ab[:, None, :] - c[None]) ** 2).sum(-1), axis=-1)
+    got = ab_bins.nearest_bin(ab.reshape(350, 200, 2), c)
+    assert got.shape == (70_000,) and got.dtype.kind == "i"
+    np.testing.assert_array_equal(got, want)

@@ -226,3 +226,64 @@ def test_lightness_is_kept_for_saturated_predictions(monkeypatch):
     got = skcolor.rgb2lab(out / 255.0)[..., 0]
     assert skcolor.rgb2lab(out / 255.0)[..., 1:].std() > 5  # it is colourful
     assert np.abs(got - want).max() < 1.0  # and keeps the photo's lightness
+
+
+def _ramp_photo(h: int = 50, w: int = 75) -> np.ndarray:
+    """A gray uint8 photo whose lightness climbs from L 30 (left) to L 80 (right)."""
+    lum = np.repeat(np.linspace(30, 80, w)[None, :], h, axis=0)
+    lab = np.stack([lum, np.zeros_like(lum), np.zeros_like(lum)], -1)
+    return np.round(skcolor.lab2rgb(lab) * 255).astype(np.uint8)
+
+
+def _l_proportional_generator():
+    """A "generator" whose ab is a known function of L at each pixel: a = 0.3 L, b = -0.2 L
+    (network units), so every pixel's right answer is known wherever the photo is rendered."""
+    import keras
+
+    inp = keras.Input((None, None, 1))
+    out = keras.layers.Lambda(lambda t: keras.ops.concatenate([0.3 * t, -0.2 * t], -1))(inp)
+    return keras.Model(inp, out)
+
+
+def test_colour_lands_on_the_right_pixels_at_the_photo_size(monkeypatch):
+    """Known answer through render, padding, crop, upsampling and compose: the colour of each
+    pixel is the one predicted from that pixel's own L (a ramp: an offset, a flip or a crop of
+    the padding instead of the photo would move it), on the photo's own L."""
+    monkeypatch.setattr(colorize, "render_multiple", lambda g: 8)
+    photo = _ramp_photo()
+    gray, out = Colorizer(_l_proportional_generator(), render_size=40)(photo)  # render 40 x 60
+    assert gray.shape == (50, 75) and gray.dtype == np.float32 and out.shape == (50, 75, 3)
+    lab_in = skcolor.rgb2lab(photo / 255.0)
+    np.testing.assert_allclose(gray, lab_in[..., 0] / 100, atol=2e-3)
+    lab_out = skcolor.rgb2lab(out / 255.0)
+    l_norm = lab_in[..., 0] / 50 - 1
+    inner = np.s_[:, 3:-3]  # resampling blurs the ramp's two ends
+    np.testing.assert_allclose(lab_out[..., 0][inner], lab_in[..., 0][inner], atol=0.6)
+    np.testing.assert_allclose(lab_out[..., 1][inner], (0.3 * 110 * l_norm)[inner], atol=1.2)
+    np.testing.assert_allclose(lab_out[..., 2][inner], (-0.2 * 110 * l_norm)[inner], atol=1.2)
+
+
+def test_colorize_image_and_compare_photos_give_the_same_known_colours(tmp_path, monkeypatch):
+    """The slider's and figures' path (``compare_photos``) and ``colorize_image`` colour a photo
+    as ``Colorizer`` does, and hand back the photo as read (8-bit and 16-bit files)."""
+    monkeypatch.setattr(colorize, "render_multiple", lambda g: 8)
+    gen = _l_proportional_generator()
+    photo = _ramp_photo()
+    Image.fromarray(photo).save(tmp_path / "a.png")
+    deep = np.ascontiguousarray(photo[:, ::-1, 0]).astype(np.uint16) * 257
+    Image.fromarray(deep).save(tmp_path / "b.png")  # 16-bit gray, the ramp the other way
+    want_gray, want = Colorizer(gen, render_size=40)(photo)
+    gray, out = colorize.colorize_image(gen, photo, render_size=40)
+    assert out.dtype == np.float32 and out.shape == (50, 75, 3)
+    np.testing.assert_allclose(out, want / 255.0, atol=1e-6)
+    np.testing.assert_allclose(gray, want_gray, atol=1e-6)
+    originals, grays, colours = colorize.compare_photos(gen, [tmp_path / "a.png",
+                                                             tmp_path / "b.png"], 40)
+    assert len(originals) == len(grays) == len(colours) == 2
+    np.testing.assert_allclose(originals[0], photo / 255.0, atol=1e-6)
+    np.testing.assert_allclose(originals[1], deep[..., None].repeat(3, -1) / 65535.0, atol=1e-6)
+    # the second photo is the first mirrored: so are its gray and its colours
+    for g, c, flip in zip(grays, colours, [np.s_[:, :], np.s_[:, ::-1]]):
+        assert g.shape == (50, 75) and c.shape == (50, 75, 3) and c.dtype == np.float32
+        np.testing.assert_allclose(g, want_gray[flip], atol=2e-3)
+        np.testing.assert_allclose(c[:, 3:-3], (want / 255.0)[flip][:, 3:-3], atol=3 / 255)

@@ -346,3 +346,13 @@ def test_best_generator_is_the_epoch_with_the_lowest_validation_loss(tmp_path):
         cb.on_epoch_end(epoch, {"val_g_l1": loss})
     best = json.loads((tmp_path / "best.json").read_text())
     assert best["epoch"] == 2 and best["val_g_l1"] == 0.05
+
+
+def test_save_json_makes_its_folder_and_reads_back(tmp_path):
+    from colorgan_utils.evaluation import save_json
+
+    result = {"quality": {"psnr": 24.66, "colorfulness": [18.9, 34.3]}, "n": 517}
+    path = save_json(result, tmp_path / "new" / "deeper" / "metrics.json")
+    assert path == tmp_path / "new" / "deeper" / "metrics.json"
+    assert json.loads(path.read_text()) == result
+    assert path.read_text().startswith('{\n  "quality"')  # indented for people to read
