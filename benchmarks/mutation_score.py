@@ -21,6 +21,7 @@ from __future__ import annotations
 import argparse
 import fnmatch
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -92,7 +93,10 @@ def main() -> int:
         if args.max_children:
             cmd[2:2] = ["--max-children", str(args.max_children)]
         print("$", " ".join(cmd), flush=True)
-        subprocess.run(cmd, cwd=ROOT, check=False)
+        # each mutant's process imports the mutated copies (MBs of source): let Python cache
+        # their bytecode, whatever the shell says
+        env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+        subprocess.run(cmd, cwd=ROOT, check=False, env=env)
 
     rows = table(parts)
     print(f"\n{'part':40s} {'mutants':>7s} {'killed':>6s} {'survived':>8s} {'no tests':>8s}"

@@ -427,3 +427,18 @@ def test_scan_cache_skips_decoding_an_unchanged_folder(tmp_path, photo_paths, mo
     os.utime(victim, ns=(victim.stat().st_atime_ns, victim.stat().st_mtime_ns + 10**9))
     with pytest.raises(AssertionError, match="decoded"):
         scan_folder(tmp_path / "d", min_side=32, cache=True)
+
+
+def test_load_splits_is_quiet_by_default_and_names_the_missing_folder(data_dir, capsys, tmp_path):
+    from colorgan_utils.data import load_splits
+
+    cfg = SMOKE.replace(data_dir=None)
+    with pytest.raises(DataError, match=r"^no data folder: set COLORGAN_DATA_DIR, pass "
+                                        r"data_dir=, or call download_stanford_dogs\(\)$"):
+        load_splits(cfg)
+    copy = tmp_path / "dogs"
+    shutil.copytree(data_dir, copy)  # a fresh folder: no scan cache yet, so it is decoded
+    capsys.readouterr()
+    report, splits = load_splits(cfg, copy)
+    assert capsys.readouterr().out == ""  # a notebook cell asks for verbose=True
+    assert sum(len(v) for v in splits.values()) == len(report.good) > 0
