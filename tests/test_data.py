@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from colorgan_utils.config import get_config
+from colorgan_utils.config import Config, get_config
 from colorgan_utils.data import (
     DataError, breed_name, check_image, decode_rgb, download_stanford_dogs, extract_tar,
     make_dataset,
@@ -442,3 +442,46 @@ def test_load_splits_is_quiet_by_default_and_names_the_missing_folder(data_dir, 
     report, splits = load_splits(cfg, copy)
     assert capsys.readouterr().out == ""  # a notebook cell asks for verbose=True
     assert sum(len(v) for v in splits.values()) == len(report.good) > 0
+
+
+def _photo_folder(root: Path, sizes: list[tuple[int, int]]) -> Path:
+    """``root/Images/n1-A/NNN.jpg``: colourful photos of the given (width, height)."""
+    rng = np.random.default_rng(0)
+    folder = root / "Images" / "n1-A"
+    folder.mkdir(parents=True)
+    for i, (w, h) in enumerate(sizes):
+        Image.fromarray((rng.random((h, w, 3)) * 255).astype(np.uint8)).save(
+            folder / f"n1_{i:03d}.jpg", quality=95)
+    return root
+
+
+def test_load_splits_follows_every_setting_it_is_given(tmp_path, capsys):
+    """The settings reach the scan (smallest side), the cap and the split; the scan is cached."""
+    from colorgan_utils.data import find_images_root, load_splits, scan_cache_file
+
+    root = _photo_folder(tmp_path / "dogs", [(50, 40)] * 6 + [(90, 80)] * 10)
+    cfg = SMOKE.replace(data_dir=None, min_side=30, max_images=12, val_fraction=0.25,
+                        test_fraction=0.125)
+    assert Config().min_image_side > 40  # the default would reject the six small photos
+    cache = scan_cache_file(find_images_root(root))
+    assert not cache.exists()
+    report, splits = load_splits(cfg, root, verbose=True)
+    assert "16/16" in capsys.readouterr().out  # the progress bar, when asked for
+    assert len(report.good) == 16 and cache.is_file()
+    kept = subsample(report.good, 12)
+    assert {k: len(v) for k, v in splits.items()} == {"train": 7, "val": 3, "test": 2}
+    assert splits == split_records(kept, 0.25, 0.125)
+    assert sorted(r.path for v in splits.values() for r in v) == sorted(r.path for r in kept)
+
+
+def test_split_fractions_defaults_and_limits():
+    from colorgan_utils.data import ImageRecord
+
+    recs = [ImageRecord(f"/x/Images/n1-A/{i:03d}.jpg", "n1-A", 100, 100) for i in range(20)]
+    assert {k: len(v) for k, v in split_records(recs).items()} == {"train": 16, "val": 2,
+                                                                   "test": 2}
+    assert len(split_records(recs, 0.0, 0.1)["val"]) == 0  # no validation split is allowed
+    assert len(split_records(recs, 0.1, 0.0)["test"]) == 0
+    for val, test in [(-0.1, 0.1), (0.1, -0.1), (1.0, 0.0), (0.0, 1.0), (0.5, 0.5)]:
+        with pytest.raises(ValueError, match=f"bad split fractions: val={val}, test={test}"):
+            split_records(recs, val, test)
