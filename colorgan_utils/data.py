@@ -462,7 +462,7 @@ def split_records(records: Iterable[ImageRecord], val_fraction: float = 0.1,
     go to test, the next ``val_fraction`` to val, the rest to train (each held-out split gets
     at least one file of a breed with 3 or more files).
     """
-    if not 0 <= val_fraction < 1 or not 0 <= test_fraction < 1 or val_fraction + test_fraction >= 1:
+    if not (val_fraction >= 0 and test_fraction >= 0 and val_fraction + test_fraction < 1):
         raise ValueError(f"bad split fractions: val={val_fraction}, test={test_fraction}")
     by_breed: dict[str, list[ImageRecord]] = defaultdict(list)
     for r in records:

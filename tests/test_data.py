@@ -482,6 +482,7 @@ def test_split_fractions_defaults_and_limits():
                                                                    "test": 2}
     assert len(split_records(recs, 0.0, 0.1)["val"]) == 0  # no validation split is allowed
     assert len(split_records(recs, 0.1, 0.0)["test"]) == 0
-    for val, test in [(-0.1, 0.1), (0.1, -0.1), (1.0, 0.0), (0.0, 1.0), (0.5, 0.5)]:
+    for val, test in [(-0.1, 0.1), (0.1, -0.1), (1.0, 0.0), (0.0, 1.0), (0.5, 0.5),
+                      (float("nan"), 0.1)]:
         with pytest.raises(ValueError, match=f"bad split fractions: val={val}, test={test}"):
             split_records(recs, val, test)
