@@ -356,3 +356,58 @@ def test_save_json_makes_its_folder_and_reads_back(tmp_path):
     assert path == tmp_path / "new" / "deeper" / "metrics.json"
     assert json.loads(path.read_text()) == result
     assert path.read_text().startswith('{\n  "quality"')  # indented for people to read
+
+
+def test_checkpoint_prefers_adversarial_epochs_resumes_its_best_and_skips_diverged(tmp_path):
+    """A scripted run: which epoch's networks end up in ``*_best.keras`` and ``*_last.keras``
+    (each network's weights are set to its epoch number), across a warm-up, a resume, a
+    diverged epoch and an epoch without the monitored value."""
+    import keras
+
+    from colorgan_utils.callbacks import GeneratorCheckpoint
+
+    def net():
+        return keras.Sequential([keras.Input((2,)), keras.layers.Dense(1, use_bias=False)])
+
+    class Stub:
+        warmup_epochs = 2
+        diverged = None
+        generator, discriminator = net(), net()
+
+    def saved(name):
+        model = keras.models.load_model(tmp_path / f"{name}.keras")
+        return float(model.get_weights()[0][0, 0])
+
+    def epoch_end(cb, epoch, logs):
+        Stub.generator.set_weights([np.full((2, 1), epoch, np.float32)])
+        Stub.discriminator.set_weights([np.full((2, 1), 100 + epoch, np.float32)])
+        cb.on_epoch_end(epoch, logs)
+
+    cb = GeneratorCheckpoint(tmp_path, "val_x")
+    cb.set_model(Stub())
+    cb.on_train_begin()
+    best_after = []
+    for epoch, loss in enumerate([0.03, 0.02, 0.08, 0.06, 0.07]):  # epochs 0-1 are warm-up
+        epoch_end(cb, epoch, {"val_x": loss, "val_g_l1": 0.0})
+        best_after.append(json.loads((tmp_path / "best.json").read_text()))
+        assert saved("generator_last") == epoch and saved("discriminator_last") == 100 + epoch
+    # a warm-up epoch counts while nothing better exists; any adversarial epoch beats it
+    assert [b["epoch"] for b in best_after] == [1, 2, 3, 4, 4]
+    assert best_after[1] == {"epoch": 2, "val_x": 0.02, "score": 1e6 + 0.02}
+    assert best_after[-1] == {"epoch": 4, "val_x": 0.06, "score": 0.06}
+    assert saved("generator_best") == 3 and saved("discriminator_best") == 103
+
+    resumed = GeneratorCheckpoint(tmp_path, "val_x")  # a new process: the best is read back
+    resumed.set_model(Stub())
+    resumed.on_train_begin()
+    epoch_end(resumed, 5, {"val_x": 0.065})
+    assert saved("generator_best") == 3 and saved("generator_last") == 5
+    epoch_end(resumed, 6, {})  # no validation this epoch: the last is saved, the best kept
+    assert saved("generator_best") == 3 and saved("generator_last") == 6
+    Stub.diverged = "g_loss is nan"
+    epoch_end(resumed, 7, {"val_x": 0.01})  # a diverged epoch saves nothing at all
+    assert saved("generator_last") == 6 and saved("generator_best") == 3
+    Stub.diverged = None
+    epoch_end(resumed, 8, {"val_x": 0.05})
+    assert saved("generator_best") == 8 and saved("discriminator_best") == 108
+    assert json.loads((tmp_path / "best.json").read_text())["epoch"] == 9
