@@ -10,6 +10,7 @@ tests killed. mutmut keeps its results in ``mutants/``: a second run only retest
     python benchmarks/mutation_score.py --report-only  # print the table of the last run
     python benchmarks/mutation_score.py --part detector.py  # one part only
     python benchmarks/mutation_score.py --sample 150   # 150 random mutants per part: an estimate
+    python benchmarks/mutation_score.py --survivors    # after new tests: rerun the survivors
     mutmut results                                     # the survivors; mutmut show NAME for one
 
 A mutant "survives" when every test that reaches its function still passes: a bug the tests
@@ -91,6 +92,9 @@ def main() -> int:
     ap.add_argument("--sample", type=int, default=None, metavar="N",
                     help="run N mutants of each part, drawn at random (seed 0), not all: an "
                          "estimate of the score in a fraction of the time")
+    ap.add_argument("--survivors", action="store_true",
+                    help="run again only the mutants that survived last time (mutmut keeps a "
+                         "survivor's verdict until asked, even after the tests changed)")
     ap.add_argument("--max-children", type=int, default=None)
     ap.add_argument("--json", default=None, help="also write the table to this file")
     args = ap.parse_args()
@@ -98,7 +102,13 @@ def main() -> int:
 
     if not args.report_only:
         patterns = [p for part in parts for p in SCOPE[part]]
-        if args.sample:
+        if args.survivors:
+            codes = exit_codes()
+            patterns = [k for k in sorted(codes) if codes[k] in SURVIVED | NO_TESTS
+                        and any(fnmatch.fnmatchcase(k, p) for p in patterns)]
+            if not patterns:
+                raise SystemExit("no survivors to run again")
+        elif args.sample:
             names = sorted(exit_codes())
             if not names:
                 raise SystemExit("--sample: run once without it first (mutmut generates the "

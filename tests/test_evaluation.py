@@ -411,3 +411,46 @@ def test_checkpoint_prefers_adversarial_epochs_resumes_its_best_and_skips_diverg
     epoch_end(resumed, 8, {"val_x": 0.05})
     assert saved("generator_best") == 8 and saved("discriminator_best") == 108
     assert json.loads((tmp_path / "best.json").read_text())["epoch"] == 9
+
+
+def test_detector_architecture_is_the_documented_one():
+    """Three 3x3 conv blocks of width, 2x width, 4x width (no biases: BatchNorm follows), two
+    2x2 poolings, global pooling, one logit; inputs in [0, 1] are seen in [-1, 1]."""
+    import keras
+
+    model = build_detector(32, width=16)
+    names = [ly.name for ly in model.layers]
+    assert names[0] == "rgb" and names[2:] == [
+        "conv1", "bn1", "relu1", "pool1", "conv2", "bn2", "relu2", "pool2", "conv3", "bn3",
+        "features", "gap", "logit"]
+    w = 16
+    conv = 9 * 3 * w + 9 * w * 2 * w + 9 * 2 * w * 4 * w
+    bn = 4 * (w + 2 * w + 4 * w)  # gamma, beta, moving mean and variance
+    assert model.count_params() == conv + bn + 4 * w + 1 == 23_985
+    assert tuple(model.get_layer("features").output.shape) == (None, 8, 8, 4 * w)
+    assert tuple(model.output.shape) == (None, 1) and model.name == "detector"
+    assert all(model.get_layer(f"conv{i}").kernel_size == (3, 3) for i in (1, 2, 3))
+    scale = keras.Model(model.input, model.layers[1].output)
+    np.testing.assert_allclose(scale(np.stack([np.zeros((32, 32, 3)), np.ones((32, 32, 3))]))
+                               .numpy()[:, 0, 0, 0], [-1.0, 1.0])
+    assert build_detector(16, width=4, name="other").name == "other"
+
+
+def test_detector_training_follows_epochs_batch_and_seed():
+    from colorgan_utils.detector import detector_scores, train_detector
+
+    rng = np.random.default_rng(1)
+    real, fake = rng.random((2, 40, 16, 16, 3)).astype("float32")
+    a = train_detector(real, fake, epochs=2, batch_size=16, width=4, seed=3)
+    assert int(a.optimizer.iterations) == 2 * 5  # 80 photos in batches of 16, twice
+    assert a.get_layer("conv1").filters == 4
+    assert float(a.optimizer.learning_rate) == pytest.approx(1e-3)
+    b = train_detector(real, fake, epochs=2, batch_size=16, width=4, seed=3)
+    c = train_detector(real, fake, epochs=2, batch_size=16, width=4, seed=4)
+    for x, y in zip(a.get_weights(), b.get_weights()):
+        np.testing.assert_array_equal(x, y)  # the same seed: the same detector
+    assert not all(np.array_equal(x, y) for x, y in zip(a.get_weights(), c.get_weights()))
+    # scores are P(real) = sigmoid(logit), for any number of photos
+    photos = rng.random((130, 16, 16, 3)).astype("float32")
+    logits = a.predict(photos, verbose=0)[:, 0]
+    np.testing.assert_allclose(detector_scores(a, photos), 1 / (1 + np.exp(-logits)), rtol=1e-5)
