@@ -454,3 +454,30 @@ def test_detector_training_follows_epochs_batch_and_seed():
     photos = rng.random((130, 16, 16, 3)).astype("float32")
     logits = a.predict(photos, verbose=0)[:, 0]
     np.testing.assert_allclose(detector_scores(a, photos), 1 / (1 + np.exp(-logits)), rtol=1e-5)
+
+
+def test_format_table_prints_each_figure_in_its_place():
+    res = {"images": 517, "image_size": 128, "threshold": 0.5,
+           "quality": {"model": {"psnr": 24.661, "ssim": 0.9481, "ciede2000": 9.654,
+                                 "colorfulness": 18.94},
+                       "gray_baseline": {"psnr": 23.77, "ssim": 0.947, "ciede2000": 10.73,
+                                         "colorfulness": 0.0},
+                       "real": {"colorfulness": 34.31}},
+           "l1_ab": {"model": 0.07512, "gray_baseline": 0.08931}}
+    head = ["517 photos at 128 px (threshold P(real) = 0.5)", "",
+            "                  PSNR dB    SSIM  CIEDE2000  colourful   L1 ab",
+            "model               24.66   0.948       9.65       18.9  0.0751",
+            "gray baseline       23.77   0.947      10.73        0.0  0.0893",
+            "real photos                                        34.3"]
+    assert format_table(res).splitlines() == head
+    res["discriminator"] = {"per_patch_accuracy": 0.8, "per_patch_real_acc": 0.75,
+                            "per_patch_colorized_acc": 0.85, "per_image_accuracy": 0.857,
+                            "auc": 0.9604}
+    res["detector"] = {"train_images": 4000, "epochs": 3, "accuracy": 0.542, "auc": 0.8271,
+                       "confusion": [[513, 4], [470, 47]]}
+    assert format_table(res).splitlines() == head + [
+        "", "GAN discriminator: accuracy per patch 80.0% (real 75.0%, colorized 85.0%), per "
+            "image 85.7%, AUC 0.960",
+        "Independent detector (4000 training images, 3 epochs): accuracy 54.2%, AUC 0.827, "
+        "confusion [[513, 4], [470, 47]] (rows: real, colorized; columns: called real, called "
+        "colorized)"]
