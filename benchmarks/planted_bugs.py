@@ -1,0 +1,111 @@
+"""Issue 11's table of planted bugs, replayed: plant each, run the test meant to catch it.
+
+Not a test, and not in CI (each row runs pytest once). For each bug below the script edits one
+line of the package (an exact text replacement; it stops if the line has moved), runs the named
+tests, puts the file back (also on Ctrl-C), and prints whether the tests caught it.
+
+    python benchmarks/planted_bugs.py            # all rows
+    python benchmarks/planted_bugs.py --row 3    # one row
+
+Do not run it while something else (mutmut, a training run) reads the package's files.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+PKG = ROOT / "colorgan_utils"
+
+# (bug, file, original text, planted text, tests that must fail)
+BUGS: list[tuple[str, str, str, str, list[str]]] = [
+    ("g_loss without the L1 term", "gan.py",
+     "else self.l1_lambda * g_l1", "else 0.0 * g_l1",
+     ["tests/test_gan.py::test_a_few_steps_on_one_batch_lower_the_colour_loss",
+      "tests/test_gan.py::test_generator_loss_known_values"]),
+    ("adversarial_weight ignored (the warm-up does nothing)", "gan.py",
+     "return self.adversarial_weight * self.adversarial_lambda * g_adv + colour",
+     "return self.adversarial_lambda * g_adv + colour",
+     ["tests/test_gan.py::test_warmup_step_follows_the_colour_loss_alone"]),
+    ("the split's name hash salted per process", "data.py",
+     'digest = hashlib.sha1(Path(path).name.encode("utf-8")).hexdigest()',
+     'digest = hashlib.sha1((str(hash("salt")) + Path(path).name).encode("utf-8")).hexdigest()',
+     ["tests/test_data.py::test_split_is_identical_across_processes_and_disjoint_by_file"]),
+    ("the test photos added to the training split", "data.py",
+     'out["train"] += items[n_test + n_val:]', 'out["train"] += items',
+     ["tests/test_data.py::test_split_is_identical_across_processes_and_disjoint_by_file"]),
+    ("critic per-image scores left as logits", "evaluation.py",
+     "real_img = metrics.sigmoid(real.mean(axis=(1, 2, 3)))",
+     "real_img = real.mean(axis=(1, 2, 3))",
+     ["tests/test_evaluation.py::test_discriminator_report_on_known_logits"]),
+    ("d_real_acc counting sigmoid(logit) > 0.9", "gan.py",
+     'update_state(tf.cast(real_logits > 0, tf.float32))',
+     'update_state(tf.cast(tf.sigmoid(real_logits) > 0.9, tf.float32))',
+     ["tests/test_gan.py::test_discriminator_accuracies_on_known_logits"]),
+    ("the detector's real/fake labels swapped", "detector.py",
+     "y = np.concatenate([np.ones(len(real)), np.zeros(len(colorized))])",
+     "y = np.concatenate([np.zeros(len(real)), np.ones(len(colorized))])",
+     ["tests/test_evaluation.py::test_detector_learns_a_trivially_separable_set_the_right_way_round"]),
+    ("the best generator keeping the worst validation L1", "callbacks.py",
+     "        if score < self.best:", "        if score > self.best or self.best == math.inf:",
+     ["tests/test_evaluation.py::test_best_generator_is_the_epoch_with_the_lowest_validation_loss",
+      "tests/test_evaluation.py::"
+      "test_checkpoint_prefers_adversarial_epochs_resumes_its_best_and_skips_diverged"]),
+    ("plain RGB clipping instead of the lightness-keeping gamut map", "colorize.py",
+     "rgb = color.lab_to_rgb_keep_lightness(color.denormalize_lab(l_norm, ab))",
+     "rgb = color.lab_to_rgb(color.denormalize_lab(l_norm, ab))",
+     ["tests/test_colorize.py::test_lightness_is_kept_for_saturated_predictions"]),
+    ("the loss not divided by the replica count", "gan.py",
+     "            loss = loss / float(replicas)", "            loss = loss",
+     ["tests/test_training.py::test_mirrored_step_equals_the_single_device_step"]),
+]
+
+
+def run_row(i: int) -> tuple[str, float]:
+    bug, name, old, new, tests = BUGS[i]
+    path = PKG / name
+    text = path.read_text()
+    if text.count(old) != 1:
+        raise SystemExit(f"row {i + 1}: {name} no longer holds exactly one {old!r}; update it")
+    t0 = time.time()
+    try:
+        path.write_text(text.replace(old, new))
+        res = subprocess.run([sys.executable, "-m", "pytest", "-q", "-x", "-p", "no:cacheprovider",
+                              "-p", "no:nbval", *tests], cwd=ROOT, capture_output=True, text=True,
+                             env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"})
+    finally:
+        path.write_text(text)
+    failed = re.findall(r"^(?:FAILED|ERROR) (\S+)", res.stdout, re.M)
+    if res.returncode == 1 and failed and all(f.startswith("tests/") and " - " not in f
+                                              for f in failed):
+        why = next((ln for ln in res.stdout.splitlines() if ln.startswith("E ")), "")
+        print("   ", res.stdout.strip().splitlines()[-1], "|", why[:110].strip())
+    verdict = "caught" if res.returncode == 1 and failed else ("SURVIVED" if res.returncode == 0
+                                                    else f"error (pytest exit {res.returncode})")
+    return verdict, time.time() - t0
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--row", type=int, action="append", help="1-based row (repeatable)")
+    args = ap.parse_args()
+    rows = [r - 1 for r in args.row] if args.row else range(len(BUGS))
+    survived = 0
+    for i in rows:
+        verdict, secs = run_row(i)
+        survived += verdict != "caught"
+        bug, name, _, _, tests = BUGS[i]
+        print(f"{i + 1:2d}. {verdict:8s} {bug} ({name}; {secs:.0f} s)\n"
+              f"    by {', '.join(t.split('::')[-1] for t in tests)}", flush=True)
+    print(f"\n{len(list(rows)) - survived} of {len(list(rows))} planted bugs caught")
+    return 1 if survived else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
