@@ -486,3 +486,30 @@ def test_split_fractions_defaults_and_limits():
                       (float("nan"), 0.1)]:
         with pytest.raises(ValueError, match=f"bad split fractions: val={val}, test={test}"):
             split_records(recs, val, test)
+
+
+def test_small_breeds_still_give_each_held_out_split_a_photo():
+    from colorgan_utils.data import ImageRecord
+
+    def breed(name, n):
+        return [ImageRecord(f"/x/Images/{name}/{name}_{i}.jpg", name, 100, 100) for i in range(n)]
+
+    sizes = lambda s: {k: len(v) for k, v in s.items()}  # noqa: E731
+    # 3 photos at 10%: round(0.3) = 0, but a held-out split gets at least one
+    assert sizes(split_records(breed("n1-A", 3))) == {"train": 1, "val": 1, "test": 1}
+    assert sizes(split_records(breed("n1-A", 2))) == {"train": 2, "val": 0, "test": 0}
+    assert sizes(split_records(breed("n1-A", 3), 0.0, 0.1)) == {"train": 2, "val": 0, "test": 1}
+    both = split_records(breed("n1-A", 3) + breed("n2-B", 25))  # breed by breed
+    assert sizes(both) == {"train": 1 + 21, "val": 1 + 2, "test": 1 + 2}  # round(2.5) = 2
+
+
+def test_subsample_and_name_hash_choose_by_name_not_by_position():
+    from colorgan_utils.data import ImageRecord
+
+    recs = [ImageRecord(f"/x/Images/n1-A/n1_{i}.jpg", "n1-A", 100, 100) for i in range(200)]
+    hashes = [name_hash(r.path) for r in recs]
+    assert len(set(hashes)) == 200 and 0.4 < np.mean(hashes) < 0.6  # spread over [0, 1)
+    picked = subsample(recs, 20)
+    lowest = sorted(range(200), key=lambda i: hashes[i])[:20]
+    assert picked == [recs[i] for i in sorted(lowest)]  # the 20 lowest hashes, in order
+    assert picked != recs[:20]
