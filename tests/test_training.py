@@ -344,7 +344,7 @@ def test_averaged_generator_known_answer():
 
     from colorgan_utils.callbacks import AveragedGenerator
 
-    def run(wrap, use_ema=True):
+    def run(wrap, use_ema=True, validations=1, optimizer=True):
         gen = keras.Sequential([keras.Input((1,)), keras.layers.Dense(1, use_bias=False)])
         w = gen.trainable_variables[0]
         w.assign([[0.0]])
@@ -354,8 +354,14 @@ def test_averaged_generator_known_answer():
         for _ in range(3):  # w: -1, -2, -3
             opt.apply_gradients([(np.ones((1, 1), np.float32), w)])
         cb = AveragedGenerator()
-        cb.set_model(types.SimpleNamespace(generator=gen, g_optimizer=opt))
-        cb.on_test_begin()
+        model = types.SimpleNamespace(generator=gen)
+        if optimizer is True:
+            model.g_optimizer = opt
+        elif optimizer is not None:
+            model.g_optimizer = optimizer
+        cb.set_model(model)
+        for _ in range(validations):  # a second validation must not take the average as own
+            cb.on_test_begin()
         during = float(w.numpy()[0, 0])
         cb.on_epoch_end(0)
         return during, float(w.numpy()[0, 0])
@@ -364,7 +370,11 @@ def test_averaged_generator_known_answer():
     # then 0.5 * -1.5 + 0.5 * -3 = -2.25
     assert run(wrap=False) == (-2.25, -3.0)
     assert run(wrap=True) == (-2.25, -3.0)
+    assert run(wrap=False, validations=2) == (-2.25, -3.0)
     assert run(wrap=False, use_ema=False) == (-3.0, -3.0)
+    # a model with no generator optimizer, or one that knows nothing of averages: untouched
+    assert run(wrap=False, optimizer=None) == (-3.0, -3.0)
+    assert run(wrap=False, optimizer=types.SimpleNamespace(learning_rate=1.0)) == (-3.0, -3.0)
 
 
 class WeightsSeen(keras.callbacks.Callback):
