@@ -436,7 +436,7 @@ def test_detector_architecture_is_the_documented_one():
     assert build_detector(16, width=4, name="other").name == "other"
 
 
-def test_detector_training_follows_epochs_batch_and_seed():
+def test_detector_training_follows_epochs_batch_and_seed(capsys):
     from colorgan_utils.detector import detector_scores, train_detector
 
     rng = np.random.default_rng(1)
@@ -453,7 +453,19 @@ def test_detector_training_follows_epochs_batch_and_seed():
     # scores are P(real) = sigmoid(logit), for any number of photos
     photos = rng.random((130, 16, 16, 3)).astype("float32")
     logits = a.predict(photos, verbose=0)[:, 0]
+    capsys.readouterr()
     np.testing.assert_allclose(detector_scores(a, photos), 1 / (1 + np.exp(-logits)), rtol=1e-5)
+    assert capsys.readouterr().out == ""  # no progress bar per call (notebook 05 calls it often)
+    # its "accuracy" (what fit prints) is the share of logits on the right side of 0: moved
+    # so that many logits lie between 0 and 0.5, where a probability threshold would differ
+    dense = a.get_layer("logit")
+    weight, bias = dense.get_weights()
+    dense.set_weights([weight, bias - np.median(logits) + 0.25])
+    logits = a.predict(photos, verbose=0)[:, 0]
+    assert ((logits > 0) & (logits < 0.5)).sum() > 30
+    labels = (rng.random(130) < 0.5).astype("float32")
+    got = a.evaluate(photos, labels, verbose=0, return_dict=True)
+    assert got["accuracy"] == pytest.approx(np.mean((logits > 0) == (labels == 1)), abs=1e-6)
 
 
 def test_format_table_prints_each_figure_in_its_place():
