@@ -14,7 +14,7 @@ from colorgan_utils.config import get_config
 from colorgan_utils.detector import build_detector, grad_cam
 from colorgan_utils.evaluation import evaluate_run, format_table
 from colorgan_utils.runs import load_run
-from colorgan_utils.metrics import colorfulness
+from colorgan_utils.metrics import colorfulness, roc
 from colorgan_utils.models import build_generator
 from colorgan_utils.training import train
 from colorgan_utils.viz import wipe
@@ -309,9 +309,17 @@ def test_discriminator_report_on_known_logits():
     assert rep["per_image_accuracy"] == 1.0 and rep["auc"] == 1.0
     assert rep["confusion"] == [[n, 0], [0, n]]
     np.testing.assert_allclose(rep["real_scores"], 1 / (1 + np.exp(-0.3)), rtol=1e-6)
+    np.testing.assert_allclose(rep["colorized_scores"], 1 / (1 + np.exp(0.3)), rtol=1e-6)
+    assert rep["roc"] == {k: v for k, v in roc(rep["real_scores"],
+                                               rep["colorized_scores"]).items() if k in ("fpr", "tpr")}
+    # a patch logit of exactly 0 is a "colorized" verdict (P(real) = 0.5 is not above 0.5)
+    tie = discriminator_report(_known_discriminator(0.0), batch)
+    assert tie["per_patch_real_acc"] == 0.0 and tie["per_patch_colorized_acc"] == 1.0
+    assert tie["per_patch_accuracy"] == 0.5 and tie["confusion"] == [[0, n], [0, n]]
 
 
 def test_detector_learns_a_trivially_separable_set_the_right_way_round():
+    from colorgan_utils.detector import detector_scores, train_detector
     from colorgan_utils.evaluation import detector_report
 
     rng = np.random.default_rng(0)
@@ -323,9 +331,15 @@ def test_detector_learns_a_trivially_separable_set_the_right_way_round():
 
     train = {"real": images(96, 0), "colorized": images(96, 2)}  # real: reddish; colorized: bluish
     test = {"real": images(24, 0), "colorized": images(24, 2)}
-    rep, _ = detector_report(train, test, epochs=4)
+    rep, model = detector_report(train, test, epochs=4)
     assert rep["accuracy"] > 0.9 and rep["auc"] > 0.9  # AUC > 0.5: "real" scores higher
     assert rep["confusion"][0][0] > 20 and rep["confusion"][1][1] > 20
+    assert (rep["train_images"], rep["test_images"], rep["epochs"]) == (192, 48, 4)
+    real, fake = (detector_scores(model, test[k]) for k in ("real", "colorized"))
+    assert rep["roc"] == {k: v for k, v in roc(real, fake).items() if k in ("fpr", "tpr")}
+    same = train_detector(train["real"], train["colorized"], epochs=4, seed=0)  # the default
+    for x, y in zip(model.get_weights(), same.get_weights()):
+        np.testing.assert_array_equal(x, y)
 
 
 def test_best_generator_is_the_epoch_with_the_lowest_validation_loss(tmp_path):
