@@ -177,7 +177,8 @@ def test_unsupported_files_in_a_folder_are_listed_as_skipped(tmp_path, generator
     report = colorize_files(generator, [tmp_path], tmp_path / "out", verbose=False)
     skipped = {Path(p).name: why for p, why in report.skipped}
     assert set(skipped) == {"holiday.heic", "notes.txt"}
-    assert "not a supported image type (.heic" in skipped["holiday.heic"]
+    assert skipped["holiday.heic"] == ("not a supported image type (.heic; use .bmp, .gif, "
+                                       ".jpeg, .jpg, .png, .tif, .tiff, .webp)")
     assert len(report.written) == 1
     # the dataset's Images/ folder holds a folder per breed and no photo: say how to name them
     (tmp_path / "Images" / "n1-dog").mkdir(parents=True)
@@ -287,3 +288,24 @@ def test_colorize_image_and_compare_photos_give_the_same_known_colours(tmp_path,
         assert g.shape == (50, 75) and c.shape == (50, 75, 3) and c.dtype == np.float32
         np.testing.assert_allclose(g, want_gray[flip], atol=2e-3)
         np.testing.assert_allclose(c[:, 3:-3], (want / 255.0)[flip][:, 3:-3], atol=3 / 255)
+
+
+def test_gray_and_odd_arrays(monkeypatch, capsys, tmp_path, real_photo):
+    """A gray array (2-D or one channel) is colorized as the same photo in RGB; an array that is
+    not a photo is refused by its shape; colorize_files says what it wrote, and at which size."""
+    monkeypatch.setattr(colorize, "render_multiple", lambda g: 8)
+    c = Colorizer(_l_proportional_generator(), render_size=40)
+    photo = _ramp_photo()
+    gray = photo[..., 0]
+    _, want = c(photo)
+    for variant in (gray, gray[..., None]):
+        _, got = c(variant)
+        np.testing.assert_array_equal(got, want)
+    for bad in (np.zeros((10, 10, 2), np.uint8), np.zeros((2, 10, 10, 3), np.uint8)):
+        with pytest.raises(ValueError, match=r"a photo needs shape \[H, W\] or \[H, W, 1/3/4\]"):
+            c(bad)
+    real_photo.resize((150, 100)).save(tmp_path / "a.jpg")
+    capsys.readouterr()
+    colorize_files(_l_proportional_generator(), [tmp_path / "a.jpg"], tmp_path / "out", 40)
+    src, out = tmp_path / "a.jpg", tmp_path / "out" / "a.png"
+    assert capsys.readouterr().out == f"{src} -> {out} (150x100)\n"
