@@ -102,8 +102,25 @@ def test_decompression_bomb_is_skipped_by_name_and_the_rest_written(tmp_path, ge
 def test_photos_above_the_pixel_limit_are_refused_before_decoding(tmp_path, monkeypatch):
     Image.new("RGB", (300, 200)).save(tmp_path / "big.png")
     monkeypatch.setattr(photos, "MAX_PIXELS", 50_000)
-    with pytest.raises(colorize.PhotoError, match=r"big.png: 300x200 px .* limit"):
+    with pytest.raises(colorize.PhotoError, match=r"big.png: 300x200 px \(0 MP\) is above the "
+                                                  r"0 MP limit; downscale it first$"):
         read_photo(tmp_path / "big.png")
+    with pytest.raises(colorize.PhotoError, match=r"\(0 MP\) is above the 0 MP limit"):
+        read_photo(tmp_path / "big.png", max_pixels=59_999)
+    assert read_photo(tmp_path / "big.png", max_pixels=60_000).shape == (200, 300, 3)
+    monkeypatch.setattr(photos, "MAX_PIXELS", 2_000_000)
+    Image.new("RGB", (2000, 1001)).save(tmp_path / "two.png")
+    with pytest.raises(colorize.PhotoError, match=r"2000x1001 px \(2 MP\) is above the 2 MP"):
+        read_photo(tmp_path / "two.png")
+
+
+def test_float_photos_are_read_by_their_mode(tmp_path):
+    """A 32-bit float TIFF (mode F): values in [0, 1] are the photo, gray, kept as floats."""
+    values = np.tile(np.linspace(-0.5, 1.5, 40, dtype=np.float32), (30, 1))
+    Image.fromarray(values, mode="F").save(tmp_path / "f.tif")
+    photo = read_photo(tmp_path / "f.tif")
+    assert photo.dtype == np.float32 and photo.shape == (30, 40, 3)
+    np.testing.assert_array_equal(photo, np.repeat(np.clip(values, 0, 1)[..., None], 3, -1))
 
 
 def test_large_photos_are_done_in_strips(monkeypatch, generator):
