@@ -201,8 +201,6 @@ def _read(path: Path) -> np.ndarray | str:
         return read_photo(path)
     except FileNotFoundError:
         return "no such file"
-    except IsADirectoryError:
-        return "is a folder"
     except PhotoError as exc:
         return str(exc).removeprefix(f"{path}: ")
     except (UnidentifiedImageError, OSError, ValueError, SyntaxError) as exc:

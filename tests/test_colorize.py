@@ -96,7 +96,13 @@ def test_decompression_bomb_is_skipped_by_name_and_the_rest_written(tmp_path, ge
     assert [Path(p).name for p, _ in report.written] == ["b_dog.jpg"]
     (path, reason), = report.skipped
     assert path.endswith("a_bomb.png") and ("MP" in reason or "bomb" in reason)
+    assert not reason.startswith(str(path))  # named once, by the report, not twice
     assert report.exit_status == 1
+    (tmp_path / "c.jpg").write_bytes(b"not a photo")
+    report = colorize_files(generator, [tmp_path / "gone.jpg", tmp_path / "c.jpg"],
+                            tmp_path / "out2", verbose=False)
+    assert [(Path(p).name, why.split(":")[0]) for p, why in report.skipped] == [
+        ("gone.jpg", "no such file"), ("c.jpg", "cannot read the image")]
 
 
 def test_photos_above_the_pixel_limit_are_refused_before_decoding(tmp_path, monkeypatch):
