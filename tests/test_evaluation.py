@@ -353,7 +353,7 @@ def test_best_generator_is_the_epoch_with_the_lowest_validation_loss(tmp_path):
         generator = keras.Sequential([keras.Input((4,)), keras.layers.Dense(1)])
         discriminator = keras.Sequential([keras.Input((4,)), keras.layers.Dense(1)])
 
-    cb = GeneratorCheckpoint(tmp_path, "val_g_l1")
+    cb = GeneratorCheckpoint(tmp_path)  # watches val_g_l1 unless told otherwise
     cb.set_model(Stub())
     cb.on_train_begin()
     for epoch, loss in enumerate([0.09, 0.05, 0.07, 0.06]):

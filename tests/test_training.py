@@ -364,7 +364,16 @@ def test_averaged_generator_known_answer():
             cb.on_test_begin()
         during = float(w.numpy()[0, 0])
         cb.on_epoch_end(0)
-        return during, float(w.numpy()[0, 0])
+        after = float(w.numpy()[0, 0])
+        # the next epoch: one more step (w -4, average 0.5 * -2.25 + 0.5 * -4 = -3.125), and
+        # its validation sees the new average again
+        opt.apply_gradients([(np.ones((1, 1), np.float32), w)])
+        cb.on_test_begin()
+        again = float(w.numpy()[0, 0])
+        cb.on_epoch_end(1)
+        assert float(w.numpy()[0, 0]) == -4.0
+        assert again == (-3.125 if during == -2.25 else -4.0)
+        return during, after
 
     # average: -1 (the first step takes the weight), then 0.5 * -1 + 0.5 * -2 = -1.5,
     # then 0.5 * -1.5 + 0.5 * -3 = -2.25
