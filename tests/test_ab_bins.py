@@ -86,3 +86,22 @@ def test_nearest_bin_over_more_than_one_chunk_is_the_brute_force_answer():
     got = ab_bins.nearest_bin(ab.reshape(350, 200, 2), c)
     assert got.shape == (70_000,) and got.dtype.kind == "i"
     np.testing.assert_array_equal(got, want)
+
+
+def test_lab_to_linear_matches_scikit_image_down_to_the_darkest_colours():
+    from skimage import color as skcolor
+
+    rng = np.random.default_rng(0)
+    rgb = np.concatenate([rng.random((500, 3)), rng.random((500, 3)) * 0.04])  # half very dark
+    lab = skcolor.rgb2lab(rgb[None])[0]
+    assert (lab[:, 0] < 8).sum() > 100  # below the knee of the Lab curve (f < 6/29)
+    linear = np.where(rgb <= 0.04045, rgb / 12.92, ((rgb + 0.055) / 1.055) ** 2.4)
+    np.testing.assert_allclose(ab_bins._lab_to_linear_np(lab), linear, atol=2e-4)
+
+
+def test_prior_counts_every_batch():
+    c = ab_bins.in_gamut_bins()
+    rng = np.random.default_rng(0)
+    a, b = rng.uniform(-0.5, 0.5, (2, 4, 8, 8, 2)).astype(np.float32)
+    np.testing.assert_allclose(ab_bins.color_prior([a, b], c),
+                               ab_bins.color_prior([np.concatenate([a, b])], c), rtol=1e-6)
