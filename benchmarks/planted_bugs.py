@@ -58,7 +58,7 @@ BUGS: list[tuple[str, str, str, str, list[str]]] = [
       "tests/test_evaluation.py::"
       "test_checkpoint_prefers_adversarial_epochs_resumes_its_best_and_skips_diverged"]),
     ("plain RGB clipping instead of the lightness-keeping gamut map", "colorize.py",
-     "rgb = color.lab_to_rgb_keep_lightness(color.denormalize_lab(l_norm, ab))",
+     "rgb = color.lab_to_rgb_keep_lightness_sparse(color.denormalize_lab(l_norm, ab))",
      "rgb = color.lab_to_rgb(color.denormalize_lab(l_norm, ab))",
      ["tests/test_colorize.py::test_lightness_is_kept_for_saturated_predictions"]),
     ("the loss not divided by the replica count", "gan.py",

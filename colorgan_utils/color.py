@@ -125,3 +125,19 @@ def lab_to_rgb_keep_lightness(lab: tf.Tensor, steps: int = 10) -> tf.Tensor:
         hi = tf.where(good, hi, mid)
     scale = tf.where(ok, tf.ones_like(lo), lo)
     return lab_to_rgb(tf.concat([lum, ab * scale], -1))
+
+
+def lab_to_rgb_keep_lightness_sparse(lab: tf.Tensor, steps: int = 10) -> tf.Tensor:
+    """:func:`lab_to_rgb_keep_lightness`, pixel for pixel the same result, but the bisection
+    runs only on the pixels that are out of gamut (a colorization has few): several times
+    faster on a CPU (``colorize``, notebook 02). Its shapes depend on the data, so it is not
+    for XLA-compiled code."""
+    lab = tf.cast(lab, tf.float32)
+    pixels = tf.reshape(lab, [-1, 3])
+    lin = _lab_to_linear(pixels)
+    tol = 1e-4
+    ok = tf.reduce_all((lin >= -tol) & (lin <= 1.0 + tol), axis=-1)
+    where = tf.where(tf.logical_not(ok))
+    mapped = lab_to_rgb_keep_lightness(tf.gather_nd(pixels, where), steps)
+    rgb = tf.tensor_scatter_nd_update(lab_to_rgb(pixels), where, mapped)
+    return tf.reshape(rgb, tf.shape(lab))

@@ -95,7 +95,7 @@ class Colorizer:
 
     @staticmethod
     def _compose_fn(l_norm: tf.Tensor, ab: tf.Tensor) -> tf.Tensor:
-        rgb = color.lab_to_rgb_keep_lightness(color.denormalize_lab(l_norm, ab))
+        rgb = color.lab_to_rgb_keep_lightness_sparse(color.denormalize_lab(l_norm, ab))
         return tf.cast(tf.round(rgb * 255.0), tf.uint8)
 
     def lightness(self, photo: np.ndarray) -> np.ndarray:

@@ -276,8 +276,44 @@ def save_compact(generator: keras.Model, path: str | os.PathLike) -> None:
     np.savez_compressed(path, config=np.array(json.dumps(generator.get_config())), **weights)
 
 
+def _current_policy(config: Any) -> tuple[Any, int]:
+    """``config`` with every mixed-precision layer policy (``mixed_bfloat16``, ...) replaced by
+    the current global policy, and how many were replaced; explicit ``float32`` layers stay."""
+    if isinstance(config, dict):
+        if (config.get("class_name") == "DTypePolicy"
+                and str(config.get("config", {}).get("name", "")).startswith("mixed_")):
+            return {**config, "config": {**config["config"],
+                                         "name": keras.config.dtype_policy().name}}, 1
+        out, n = {}, 0
+        for key, value in config.items():
+            out[key], k = _current_policy(value)
+            n += k
+        return out, n
+    if isinstance(config, list):
+        pairs = [_current_policy(v) for v in config]
+        return [v for v, _ in pairs], sum(k for _, k in pairs)
+    return config, 0
+
+
+def with_current_policy(model: keras.Model) -> keras.Model:
+    """The model rebuilt to compute in the current global dtype policy (float32 unless one was
+    set), the same weights. A network trained under mixed precision keeps its layers' policy
+    in its file: on a CPU a ``mixed_bfloat16`` U-Net runs ~10x slower than in float32 (its
+    transposed convolutions most), and rounds every activation. Returns ``model`` itself when
+    no layer has a mixed policy. Used by :func:`load_compact` and
+    :func:`colorgan_utils.runs.load_run` (notebooks 04 and 05 load runs through it)."""
+    config, changed = _current_policy(model.get_config())
+    if not changed:
+        return model
+    rebuilt = model.__class__.from_config(config)
+    rebuilt.set_weights(model.get_weights())
+    return rebuilt
+
+
 def load_compact(path: str | os.PathLike) -> keras.Model:
-    """Load a generator written by :func:`save_compact` (weights back in float32)."""
+    """Load a generator written by :func:`save_compact` (weights back in float32; layers that
+    were trained under mixed precision compute in the current global policy, see
+    :func:`with_current_policy`)."""
     import json
 
     from colorgan_utils import ab_bins  # noqa: F401  (registers AnnealedMean for "classify")
@@ -288,7 +324,7 @@ def load_compact(path: str | os.PathLike) -> keras.Model:
             weights = [f[k].astype(np.float32) for k in sorted(f.files) if k.startswith("w")]
     except (OSError, KeyError, ValueError) as exc:
         raise ValueError(f"{path} is not a compact ColorGAN generator file: {exc}") from exc
-    model = keras.Model.from_config(config)
+    model = keras.Model.from_config(_current_policy(config)[0])
     model.set_weights(weights)
     return model
 

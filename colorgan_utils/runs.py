@@ -160,7 +160,7 @@ def _load_keras(path: Path) -> Any:
 
     from colorgan_utils import ab_bins, models  # noqa: F401  (registers the custom layers)
 
-    return keras.models.load_model(path)
+    return models.with_current_policy(keras.models.load_model(path))
 
 
 def load_generator(path: str | os.PathLike) -> Any:

@@ -68,3 +68,22 @@ def test_works_in_tf_data_and_keras():
     model = keras.Model(inp, out)
     x = np.random.rand(2, 8, 8, 3).astype("float32")
     np.testing.assert_allclose(model.predict(x, verbose=0), skcolor.rgb2lab(x), atol=0.5)
+
+
+@pytest.mark.parametrize("chroma", [0.0, 40.0, 150.0])
+def test_sparse_gamut_map_equals_the_dense_one(chroma):
+    """colorize's fast path bisects only the out-of-gamut pixels; the result is the same,
+    pixel for pixel, whether none, some or all of them are out of gamut (and keeps L)."""
+    rng = np.random.default_rng(1)
+    lab = np.stack([rng.uniform(0, 100, (7, 9)), rng.uniform(-1, 1, (7, 9)) * chroma,
+                    rng.uniform(-1, 1, (7, 9)) * chroma], -1).astype(np.float32)
+    lin = color._lab_to_linear(lab).numpy()
+    out = ((lin < -1e-4) | (lin > 1 + 1e-4)).any(-1).mean()
+    assert (out == 0) if chroma == 0 else (0 < out < 1) if chroma == 40 else out > 0.8, out
+    dense = color.lab_to_rgb_keep_lightness(lab).numpy()
+    sparse = color.lab_to_rgb_keep_lightness_sparse(lab).numpy()
+    assert sparse.shape == (7, 9, 3)
+    np.testing.assert_allclose(sparse, dense, rtol=0, atol=1e-6)
+    lightness = color.rgb_to_lab(sparse).numpy()[..., 0]
+    assert np.abs(lightness - lab[..., 0]).max() < 0.6
+    assert color.lab_to_rgb_keep_lightness_sparse(np.zeros((0, 3), np.float32)).shape == (0, 3)

@@ -223,6 +223,36 @@ def test_compact_generator_file(tmp_path):
         load_compact(tmp_path / "bad.npz")
 
 
+def test_a_generator_trained_in_mixed_precision_loads_to_compute_in_float32(tmp_path):
+    """A GPU run's generator keeps ``mixed_bfloat16`` in its file; loaded for colorizing on a
+    CPU it must compute in float32 (bfloat16 convolutions there are ~10x slower and round
+    every activation), as a .npz and as a .keras file, with the same weights."""
+    import keras
+
+    from colorgan_utils.models import build_generator
+
+    keras.mixed_precision.set_global_policy("mixed_bfloat16")
+    try:
+        g = build_generator(32, width=8)
+    finally:
+        keras.mixed_precision.set_global_policy("float32")
+    assert g.get_layer("up1_deconv").compute_dtype == "bfloat16"
+    save_compact(g, tmp_path / "g.npz")
+    g.save(tmp_path / "g.keras")
+    x = np.random.default_rng(0).uniform(-1, 1, (2, 32, 32, 1)).astype("float32")
+    for path in ("g.npz", "g.keras"):
+        loaded = load_generator(tmp_path / path)
+        assert {layer.compute_dtype for layer in loaded.layers} == {"float32"}, path
+        ref = build_generator(32, width=8)
+        ref.set_weights([w.astype(np.float16).astype(np.float32) if path == "g.npz" else w
+                         for w in g.get_weights()])
+        np.testing.assert_allclose(loaded(x).numpy(), ref(x).numpy(), atol=1e-6)
+    plain = build_generator(32, width=8)
+    from colorgan_utils.models import with_current_policy
+
+    assert with_current_policy(plain) is plain
+
+
 def test_compact_classification_generator_loads_in_a_fresh_process(tmp_path):
     """A "classify" generator's .npz names the AnnealedMean layer: loading it must register
     that layer itself (a fresh process has not imported ab_bins)."""
