@@ -6,7 +6,10 @@ one run, after a warm-up (start-up and tracing excluded):
 
 1. ``colorize_files`` (one compiled function for every shape, reads and PNG writes overlapped
    with the network) at the default render size 256;
-2. the same photos one by one, eagerly (read, colorize, write in turn; the old loop's shape).
+2. the same photos one by one, eagerly (read, colorize, write in turn; the old loop's shape);
+
+and then the milliseconds per photo of each stage (read, lightness, network incl. resizes,
+gamut map, PNG write), one after another.
 
     python benchmarks/colorize_throughput.py --data ../shared/data/stanford-dogs-small
 """
@@ -70,6 +73,8 @@ def main() -> None:
             rgb = color.lab_to_rgb_keep_lightness(color.denormalize_lab(l_full, ab)).numpy()
             Image.fromarray(np.round(rgb * 255).astype(np.uint8)).save(out)
 
+        stages = stage_times(generator, files, args.render_size, Path(tmp) / "stage.png")
+
         (Path(tmp) / "old").mkdir()
         eager(files[0], Path(tmp) / "old" / "warm.png")
         t0 = time.perf_counter()
@@ -80,6 +85,36 @@ def main() -> None:
     print(f"  colorize_files (compiled, overlapped I/O): {new:6.1f} photos/s (goal >= 10)")
     print(f"  one by one, eager (the old loop):          {old:6.1f} photos/s")
     print(f"  speed-up: {new / old:.1f}x")
+    print("  per photo, one stage after another (ms): "
+          + ", ".join(f"{k} {v:.0f}" for k, v in stages.items()))
+
+
+def stage_times(generator, files: list[Path], render_size: int, target: Path) -> dict:
+    """Mean milliseconds per photo of each stage of :class:`Colorizer`, run in turn."""
+    import tensorflow as tf
+
+    from colorgan_utils.colorize import _write_png, colorizer_for, render_shape
+    from colorgan_utils.photos import read_photo
+
+    c = colorizer_for(generator, render_size)
+    totals = dict.fromkeys(["read", "lightness", "network", "gamut map", "write PNG"], 0.0)
+
+    def timed(stage: str, fn, *args):
+        t0 = time.perf_counter()
+        out = fn(*args)
+        totals[stage] += time.perf_counter() - t0
+        return out
+
+    for f in files:
+        photo = timed("read", read_photo, f)
+        h, w = photo.shape[:2]
+        lum = timed("lightness", c.lightness, photo)
+        ab = timed("network", lambda: c._predict(
+            tf.constant(lum), tf.constant(render_shape(h, w, render_size)),
+            tf.constant([h, w])).numpy())
+        rgb = timed("gamut map", lambda: c._compose(tf.constant(lum), tf.constant(ab)).numpy())
+        timed("write PNG", _write_png, rgb, target)
+    return {k: 1000 * v / len(files) for k, v in totals.items()}
 
 
 if __name__ == "__main__":

@@ -4,7 +4,9 @@ Not a test. Prints, for each image size, measured side by side in one run on the
 
 1. textbook pix2pix (U-Net width 64 up to 512 filters, 70x70 PatchGAN width 64), a plain
    ``tf.GradientTape`` step (real and colorized through the discriminator separately, as in the tutorial);
-2. ColorGAN's default model trained by ``ColorGAN.fit()``;   ratio 2/1 (goal >= 5x);
+2. ColorGAN's default model trained by ``ColorGAN.fit()`` as the ``cpu`` preset trains it
+   (30 * L1 + GAN, the averaged generator's optimizer, a cosine schedule);   ratio 2/1
+   (goal >= 5x);
 3. the textbook architecture inside ``ColorGAN.fit()`` and the same step as a plain loop;
    fit() overhead = 1 - fit/plain (goal <= 5%).
 
@@ -70,12 +72,27 @@ def plain_loop(gen, disc, ds, steps: int, joint: bool, jit: bool = False) -> flo
     return steps * batch / (time.perf_counter() - t0)
 
 
-def with_fit(gen, disc, ds, steps: int, jit: bool = False) -> float:
+def with_fit(gen, disc, ds, steps: int, jit: bool = False, preset: bool = False) -> float:
     """Images/s of ColorGAN.fit() (after a warm-up epoch that traces the step); a generator
-    with a classification head trains with the rebalanced cross-entropy."""
+    with a classification head trains with the rebalanced cross-entropy. ``preset``: the
+    ``cpu`` preset's own training (its L1 weight, the averaged generator's optimizer, the
+    cosine schedule), as ``train`` builds it."""
     objective = "classify" if any(ly.name == "ab_logits" for ly in gen.layers) else "l1"
-    gan = ColorGAN(gen, disc, objective=objective)
-    gan.compile(adam(), adam(), jit_compile=jit)
+    if preset:
+        from colorgan_utils.config import get_config
+        from colorgan_utils.training import learning_rate
+
+        cfg = get_config("cpu", environ={})
+        gan = ColorGAN(gen, disc, cfg.l1_lambda, objective=cfg.objective,
+                       adversarial_lambda=cfg.adversarial_lambda)
+        lr = learning_rate(cfg, 100 * steps)
+        average = ({"use_ema": True, "ema_momentum": cfg.ema_momentum}
+                   if cfg.ema_momentum else {})
+        gan.compile(keras.optimizers.Adam(lr, beta_1=cfg.beta_1, **average),
+                    keras.optimizers.Adam(lr, beta_1=cfg.beta_1), jit_compile=jit)
+    else:
+        gan = ColorGAN(gen, disc, objective=objective)
+        gan.compile(adam(), adam(), jit_compile=jit)
     gan.fit(ds, epochs=1, steps_per_epoch=2, verbose=0)
     batch = int(next(iter(ds))[0].shape[0])
     t0 = time.perf_counter()
@@ -116,7 +133,7 @@ def main() -> None:
         textbook = best(lambda: plain_loop(ref_g, ref_d, ds, args.steps, joint=False),
                         args.repeats)
         ours = best(lambda: with_fit(default_generator(size), build_discriminator(size), ds,
-                                     args.steps), args.repeats)
+                                     args.steps, preset=True), args.repeats)
         plain_joint = best(lambda: plain_loop(ref_g, ref_d, ds, args.steps, joint=True),
                            args.repeats)
         fit_textbook = best(lambda: with_fit(build_generator(size, 64, max_mult=8),

@@ -28,14 +28,36 @@ def _matmul3(x: tf.Tensor, m: tf.Tensor) -> tf.Tensor:
     return tf.tensordot(x, tf.transpose(m), axes=1)
 
 
+def _srgb_to_linear(rgb: tf.Tensor) -> tf.Tensor:
+    """sRGB in [0, 1] -> linear RGB (float32)."""
+    return tf.where(rgb > 0.04045, tf.pow((tf.maximum(rgb, 0.04045) + 0.055) / 1.055, 2.4),
+                    rgb / 12.92)
+
+
+def lightness_normalized(rgb: tf.Tensor) -> tf.Tensor:
+    """sRGB -> its L in [-1, 1] (``[..., 1]``), as :func:`rgb_to_lab_normalized` computes it,
+    without a and b: a third of the work. ``uint8`` input (0-255) is linearised through a
+    256-value table, floats must be in [0, 1]. ``colorize`` uses it on full-size photos."""
+    rgb = tf.convert_to_tensor(rgb)
+    if rgb.dtype == tf.uint8:
+        table = _srgb_to_linear(tf.range(256, dtype=tf.float32) / 255.0)
+        lin = tf.gather(table, tf.cast(rgb, tf.int32))
+    elif rgb.dtype.is_floating:
+        lin = _srgb_to_linear(tf.cast(rgb, tf.float32))
+    else:
+        raise TypeError(f"lightness_normalized expects uint8 or floats in [0, 1], got {rgb.dtype}")
+    y = tf.tensordot(lin, tf.constant(_RGB_TO_XYZ[1], tf.float32), axes=1)[..., None]
+    y = y / _WHITE_D65[1]
+    fy = tf.where(y > _EPS, tf.pow(tf.maximum(y, _EPS), 1.0 / 3.0), (_KAPPA * y + 16.0) / 116.0)
+    return (116.0 * fy - 16.0) / L_SCALE - 1.0
+
+
 def rgb_to_lab(rgb: tf.Tensor) -> tf.Tensor:
     """sRGB in [0, 1] (float, ``[..., 3]``) -> CIE Lab: L in [0, 100], a/b roughly [-110, 110]."""
     rgb = tf.convert_to_tensor(rgb)
     if not rgb.dtype.is_floating:
         raise TypeError(f"rgb_to_lab expects floats in [0, 1], got {rgb.dtype}")
-    rgb = tf.cast(rgb, tf.float32)
-    lin = tf.where(rgb > 0.04045, tf.pow((tf.maximum(rgb, 0.04045) + 0.055) / 1.055, 2.4),
-                   rgb / 12.92)
+    lin = _srgb_to_linear(tf.cast(rgb, tf.float32))
     xyz = _matmul3(lin, tf.constant(_RGB_TO_XYZ, tf.float32))
     xyz = xyz / tf.constant(_WHITE_D65, tf.float32)
     f = tf.where(xyz > _EPS, tf.pow(tf.maximum(xyz, _EPS), 1.0 / 3.0),
@@ -47,14 +69,11 @@ def rgb_to_lab(rgb: tf.Tensor) -> tf.Tensor:
 
 def lab_to_rgb(lab: tf.Tensor) -> tf.Tensor:
     """CIE Lab (``[..., 3]``) -> sRGB in [0, 1], out-of-gamut colours clipped."""
-    lab = tf.cast(tf.convert_to_tensor(lab), tf.float32)
-    lightness, a, b = tf.unstack(lab, axis=-1)
-    fy = (lightness + 16.0) / 116.0
-    f = tf.stack([fy + a / 500.0, fy, fy - b / 200.0], axis=-1)
-    xyz = tf.where(f > 6.0 / 29.0, f**3, (116.0 * f - 16.0) / _KAPPA)
-    xyz = xyz * tf.constant(_WHITE_D65, tf.float32)
-    inv = tf.linalg.inv(tf.constant(_RGB_TO_XYZ, tf.float64))
-    lin = _matmul3(xyz, tf.cast(inv, tf.float32))
+    return _linear_to_srgb(_lab_to_linear(tf.convert_to_tensor(lab)))
+
+
+def _linear_to_srgb(lin: tf.Tensor) -> tf.Tensor:
+    """Linear RGB -> sRGB in [0, 1], clipped."""
     lin = tf.maximum(lin, 0.0)
     rgb = tf.where(lin > 0.0031308, 1.055 * tf.pow(tf.maximum(lin, 0.0031308), 1 / 2.4) - 0.055,
                    12.92 * lin)
@@ -139,5 +158,5 @@ def lab_to_rgb_keep_lightness_sparse(lab: tf.Tensor, steps: int = 10) -> tf.Tens
     ok = tf.reduce_all((lin >= -tol) & (lin <= 1.0 + tol), axis=-1)
     where = tf.where(tf.logical_not(ok))
     mapped = lab_to_rgb_keep_lightness(tf.gather_nd(pixels, where), steps)
-    rgb = tf.tensor_scatter_nd_update(lab_to_rgb(pixels), where, mapped)
+    rgb = tf.tensor_scatter_nd_update(_linear_to_srgb(lin), where, mapped)
     return tf.reshape(rgb, tf.shape(lab))

@@ -71,17 +71,13 @@ class Colorizer:
         if render_size < self.multiple:
             raise ValueError(f"render_size={render_size}: this generator needs at least "
                              f"{self.multiple} px")
-        spec = tf.TensorSpec([None, None, 3], tf.float32)
-        self._lightness = tf.function(self._lightness_fn, input_signature=[spec])
+        self._lightness = {dtype: tf.function(color.lightness_normalized, input_signature=[
+            tf.TensorSpec([None, None, 3], dtype)]) for dtype in (tf.uint8, tf.float32)}
         self._predict = tf.function(self._predict_fn, input_signature=[
             tf.TensorSpec([None, None, 1], tf.float32), tf.TensorSpec([2], tf.int32),
             tf.TensorSpec([2], tf.int32)])
         self._compose = tf.function(self._compose_fn, input_signature=[
             tf.TensorSpec([None, None, 1], tf.float32), tf.TensorSpec([None, None, 2], tf.float32)])
-
-    @staticmethod
-    def _lightness_fn(rgb: tf.Tensor) -> tf.Tensor:
-        return color.rgb_to_lab_normalized(rgb)[0]
 
     def _predict_fn(self, l_norm: tf.Tensor, render: tf.Tensor, full: tf.Tensor) -> tf.Tensor:
         small = tf.image.resize(l_norm, render, antialias=True)
@@ -103,11 +99,10 @@ class Colorizer:
         h, w = photo.shape[:2]
         rows = max(1, STRIP_PIXELS // max(w, 1))
         out = np.empty((h, w, 1), np.float32)
+        dtype = tf.uint8 if photo.dtype == np.uint8 else tf.float32
         for r in range(0, h, rows):
-            strip = photo[r:r + rows]
-            strip = (strip.astype(np.float32) / 255.0 if strip.dtype == np.uint8
-                     else strip.astype(np.float32))
-            out[r:r + rows] = self._lightness(tf.constant(strip)).numpy()
+            strip = tf.constant(photo[r:r + rows], dtype)
+            out[r:r + rows] = self._lightness[dtype](strip).numpy()
         return out
 
     def __call__(self, photo: Any) -> tuple[np.ndarray, np.ndarray]:

@@ -87,3 +87,21 @@ def test_sparse_gamut_map_equals_the_dense_one(chroma):
     lightness = color.rgb_to_lab(sparse).numpy()[..., 0]
     assert np.abs(lightness - lab[..., 0]).max() < 0.6
     assert color.lab_to_rgb_keep_lightness_sparse(np.zeros((0, 3), np.float32)).shape == (0, 3)
+
+
+def test_lightness_alone_equals_the_l_of_the_full_conversion():
+    """colorize's lightness-only path (a 256-value table for uint8): the same L as
+    rgb_to_lab_normalized, for every 8-bit level on each channel and for floats."""
+    levels = np.arange(256, dtype=np.uint8)
+    u8 = np.stack(np.meshgrid(levels, levels[::5], levels[::7], indexing="ij"), -1)
+    ref = color.rgb_to_lab_normalized(u8.astype(np.float32) / 255.0)[0].numpy()
+    got = color.lightness_normalized(u8).numpy()
+    assert got.shape == u8.shape[:-1] + (1,)
+    np.testing.assert_allclose(got, ref, rtol=0, atol=1e-6)
+    ends = color.lightness_normalized(np.array([[0, 0, 0], [255, 255, 255]], np.uint8)).numpy()
+    np.testing.assert_allclose(ends[:, 0], [-1.0, 1.0], atol=1e-5)
+    floats = np.random.default_rng(2).random((9, 11, 3)).astype(np.float32)
+    np.testing.assert_allclose(color.lightness_normalized(floats).numpy(),
+                               color.rgb_to_lab_normalized(floats)[0].numpy(), rtol=0, atol=1e-6)
+    with pytest.raises(TypeError, match="uint8 or floats"):
+        color.lightness_normalized(np.zeros((2, 2, 3), np.int32))
