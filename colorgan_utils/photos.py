@@ -19,7 +19,7 @@ from PIL import Image, ImageOps
 
 from colorgan_utils.errors import PhotoError
 
-MAX_PIXELS = 110_000_000  # larger photos are refused: 12000 x 9000 (108 MP) peaks at 3.4 GiB
+MAX_PIXELS = 110_000_000  # larger photos are refused: 12000 x 9000 (108 MP) peaks at 3.0 GiB
 
 
 def read_photo(path: str | os.PathLike, max_pixels: int | None = None) -> np.ndarray:

@@ -332,3 +332,34 @@ def test_gray_and_odd_arrays(monkeypatch, capsys, tmp_path, real_photo):
     colorize_files(_l_proportional_generator(), [tmp_path / "a.jpg"], tmp_path / "out", 40)
     src, out = tmp_path / "a.jpg", tmp_path / "out" / "a.png"
     assert capsys.readouterr().out == f"{src} -> {out} (150x100)\n"
+
+
+def test_reading_ahead_holds_only_the_photos_ahead(monkeypatch):
+    """A folder of any length must not pile up decoded photos: once a photo has been handed
+    out and dropped, the reader keeps none but the ``ahead`` it is reading (in order)."""
+    import concurrent.futures as cf
+    import gc
+    import weakref
+
+    class Decoded:
+        def __init__(self, name):
+            self.name = name
+
+    made = []
+
+    def fake_read(path):
+        photo = Decoded(path.name)
+        made.append(weakref.ref(photo))
+        return photo
+
+    monkeypatch.setattr(colorize, "_read", fake_read)
+    paths = [Path(f"{i:02d}.jpg") for i in range(20)]
+    seen = []
+    with cf.ThreadPoolExecutor(2) as pool:
+        for path, photo in colorize._prefetch(paths, pool, ahead=4):
+            assert photo.name == path.name
+            seen.append(path)
+            del photo
+            gc.collect()
+            assert sum(ref() is not None for ref in made) <= 4, len(seen)
+    assert seen == paths and len(made) == 20
