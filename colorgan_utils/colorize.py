@@ -62,7 +62,7 @@ def render_shape(height: int, width: int, render_size: int) -> tuple[int, int]:
 
 
 class Colorizer:
-    """Colorizes photos of any size with one generator (:meth:`__call__`). Two compiled
+    """Colorizes photos of any size with one generator (:meth:`__call__`). Four compiled
     functions serve every photo shape (no re-tracing per size)."""
 
     def __init__(self, generator: Any, render_size: int = RENDER_SIZE) -> None:
