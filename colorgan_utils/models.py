@@ -301,7 +301,7 @@ def with_current_policy(model: keras.Model) -> keras.Model:
     in its file: on a CPU a ``mixed_bfloat16`` U-Net runs ~10x slower than in float32 (its
     transposed convolutions most), and rounds every activation. Returns ``model`` itself when
     no layer has a mixed policy. Used by :func:`load_compact` and
-    :func:`colorgan_utils.runs.load_run` (notebooks 04 and 05 load runs through it)."""
+    :func:`colorgan_utils.runs.load_run` (notebooks 02, 04 and 05 load generators through them)."""
     config, changed = _current_policy(model.get_config())
     if not changed:
         return model
