@@ -8,7 +8,10 @@ show (variant n was vetoed for it). For each run this colorizes whole test photo
 (sqrt(a^2 + b^2) in CIE Lab): its median and maximum over the photos, and how many photos pass
 ``--threshold`` and how many are more saturated at the top than the real photo itself (an L1
 model is paler than the truth almost everywhere; where it is not, it has usually painted a
-blotch). Writes the worst photo of each run side by side with ``--figure``. The photos of
+blotch). It also counts *painted* pixels: those whose chroma exceeds the real photo's at the same pixel
+by more than ``--margin`` (30), the share over all photos, in the worst photo, and how many photos
+have more than 0.1%. Writes the worst photo of each run (most painted pixels) side by side with
+``--figure``. The photos of
 ``stanford-dogs-small`` are at most 128 px on the shorter side, so at render size 256 they are
 upsampled and smooth; full-size photos (``--all-photos`` on ``stanford-dogs-tiny``, the
 original resolution) show the net finer texture than it trained on, where blotches appear.
@@ -27,10 +30,9 @@ import numpy as np
 
 def chroma_p999(rgb_u8: np.ndarray) -> float:
     """99.9th percentile of the chroma of an 8-bit RGB photo."""
-    from colorgan_utils.color import rgb_to_lab
+    from colorgan_utils.metrics import chroma
 
-    lab = rgb_to_lab(rgb_u8.astype(np.float32) / 255.0).numpy()
-    return float(np.percentile(np.hypot(lab[..., 1], lab[..., 2]), 99.9))
+    return float(np.percentile(chroma(rgb_u8 / 255.0), 99.9))
 
 
 def main() -> None:
@@ -40,6 +42,8 @@ def main() -> None:
     ap.add_argument("--n", type=int, default=120, help="test photos (spread over the split)")
     ap.add_argument("--render-size", type=int, default=256)
     ap.add_argument("--threshold", type=float, default=40.0)
+    ap.add_argument("--margin", type=float, default=30.0,
+                    help="chroma above the real photo's, per pixel, that counts as painted")
     ap.add_argument("--figure", default=None, help="PNG: each run's worst photo")
     ap.add_argument("--all-photos", action="store_true",
                     help="every photo in --data, not the test split (e.g. the full-size tiny set)")
@@ -50,6 +54,7 @@ def main() -> None:
     from colorgan_utils.colorize import Colorizer
     from colorgan_utils.config import get_config
     from colorgan_utils.data import load_splits
+    from colorgan_utils.metrics import painted_share
     from colorgan_utils.photos import read_photo
     from colorgan_utils.runs import load_run
 
@@ -58,24 +63,30 @@ def main() -> None:
     paths = [r.path for r in test[:: max(1, len(test) // args.n)][: args.n]]
     photos = [read_photo(p) for p in paths]
     rows = {"real photos": [chroma_p999(p) for p in photos]}
+    over = {"real photos": [0.0] * len(photos)}
     worst = []
     for run in args.runs:
         generator, _ = load_run(run, verbose=False)
         colorizer = Colorizer(generator, args.render_size)
         outs = [colorizer(p)[1] for p in photos]
         rows[run] = [chroma_p999(o) for o in outs]
-        i = int(np.argmax(rows[run]))
+        over[run] = [painted_share(p / 255.0, o / 255.0, args.margin)
+                     for p, o in zip(photos, outs)]
+        i = int(np.argmax(over[run]))
         worst.append((run, paths[i], outs[i]))
     kind = "" if args.all_photos else "test "
     print(f"{len(paths)} whole {kind}photos, render size {args.render_size}: 99.9th "
           f"percentile of chroma per photo")
     print(f"{'':44s} {'median':>7s} {'max':>7s}  photos > {args.threshold:g}  photos above "
-          f"their real photo's")
+          f"their real photo's  painted pixels (chroma > real + {args.margin:g}): "
+          f"all photos, worst photo, photos > 0.1%")
     real = np.asarray(rows["real photos"])
     for name, values in rows.items():
         v = np.asarray(values)
+        o = np.asarray(over[name])
         print(f"{name[-44:]:44s} {np.median(v):7.1f} {v.max():7.1f}  "
-              f"{int((v > args.threshold).sum()):13d}  {int((v > real).sum()):13d}")
+              f"{int((v > args.threshold).sum()):13d}  {int((v > real).sum()):13d}  "
+              f"{100 * o.mean():8.3f}% {100 * o.max():7.3f}% {int((o > 0.001).sum()):5d}")
     if args.figure:
         h = 256
         tiles = [Image.fromarray(o).resize((round(o.shape[1] * h / o.shape[0]), h))

@@ -50,6 +50,24 @@ def colorfulness(images: np.ndarray) -> float:
     return float(np.mean(sd + 0.3 * mu))
 
 
+def chroma(image: np.ndarray) -> np.ndarray:
+    """Chroma ``sqrt(a^2 + b^2)`` (CIE Lab, D65) per pixel of an RGB image in [0, 1]."""
+    lab = rgb2lab(np.asarray(image, np.float64))
+    return np.hypot(lab[..., 1], lab[..., 2])
+
+
+def painted_share(reference: np.ndarray, test: np.ndarray, margin: float = 30.0) -> float:
+    """Share of pixels where ``test`` is more saturated than ``reference`` by more than
+    ``margin`` chroma units: colour painted where the real photo has little. An L1-trained
+    colorizer is paler than the truth almost everywhere, so these pixels are mostly the saturated
+    blotches a GAN can paint on textured regions (README, Results; ``benchmarks/
+    artifact_check.py``). Both RGB in [0, 1], the same shape."""
+    if np.shape(reference) != np.shape(test):
+        raise ValueError(f"painted_share: shapes differ, {np.shape(reference)} and "
+                         f"{np.shape(test)}")
+    return float(np.mean(chroma(test) - chroma(reference) > margin))
+
+
 def quality_table(real: np.ndarray, outputs: dict[str, np.ndarray]) -> dict[str, dict]:
     """PSNR, SSIM, CIEDE2000 and colourfulness of each output batch against ``real``, plus the
     real photos' own colourfulness (under ``"real"``)."""

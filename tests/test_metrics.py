@@ -149,3 +149,23 @@ def test_roc_thresholds_are_the_cuts_between_scores():
     assert r["thresholds"][1:-1] == pytest.approx([0.25, 0.5, 0.75])
     assert r["thresholds"][0] < 0 and r["thresholds"][-1] > 1
     assert metrics.roc([0.5], [0.5])["thresholds"][1:-1] == [0.5]  # one distinct score
+
+
+def test_painted_share_counts_only_colour_well_above_the_real_photo():
+    """Known answer: a gray photo with a saturated blotch covering 6 of 100 pixels, a pale
+    colorization everywhere else. Chroma of pure blue in Lab is ~134; of the pale tint, ~5."""
+    real = np.full((10, 10, 3), 0.5)
+    real[0, :3] = [0.8, 0.3, 0.3]  # real colour: painting it again is not "painted"
+    test = real.copy()
+    test[..., 0] += 0.02  # a faint tint everywhere: chroma a few units, far under the margin
+    test[5:7, 2:5] = [0.1, 0.1, 0.9]  # the blotch, 6 pixels
+    test[0, :3] = [0.9, 0.2, 0.2]  # more saturated than the truth, but by less than 30
+    assert metrics.painted_share(real, test) == pytest.approx(0.06)
+    assert metrics.painted_share(real, real) == 0.0
+    assert metrics.painted_share(test, real) == 0.0  # paler than the reference: never painted
+    lab_blue = metrics.chroma(np.array([[[0.0, 0.0, 1.0]]]))[0, 0]
+    assert lab_blue == pytest.approx(133.8, abs=0.2)
+    # the margin decides: the blotch's chroma is ~100 above gray's 0
+    assert metrics.painted_share(real, test, margin=200.0) == 0.0
+    with pytest.raises(ValueError, match="shapes differ"):
+        metrics.painted_share(real, test[:5])
