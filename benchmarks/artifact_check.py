@@ -3,18 +3,22 @@
 Not a test. A GAN-trained colorizer can paint small blocks of saturated blue, green or magenta
 on textured regions (grass, newspaper, a plush toy) when it runs on a whole photo at the render
 size ``colorize`` uses (256 px), which the 128 px centre crops of the ablation table do not
-show (variant n was vetoed for it). For each run this colorizes whole test photos as
-``colorize`` does and prints, per photo, the 99.9th percentile of the output's chroma
-(sqrt(a^2 + b^2) in CIE Lab): its median and maximum over the photos, and how many photos pass
-``--threshold`` and how many are more saturated at the top than the real photo itself (an L1
-model is paler than the truth almost everywhere; where it is not, it has usually painted a
-blotch). It also counts *painted* pixels: those whose chroma exceeds the real photo's at the same pixel
-by more than ``--margin`` (30), the share over all photos, in the worst photo, and how many photos
-have more than 0.1%. Writes the worst photo of each run (most painted pixels) side by side with
-``--figure``. The photos of
+show. For each run this colorizes whole test photos as ``colorize`` does and prints:
+
+* per photo, the 99.9th percentile of the output's chroma (sqrt(a^2 + b^2) in CIE Lab): its
+  median and maximum over the photos, how many photos pass ``--threshold`` and how many are more
+  saturated at the top than the real photo itself;
+* *painted* pixels (``metrics.painted_share``): those whose chroma exceeds the real photo's at
+  the same pixel by more than ``--margin`` (30). An L1 model is paler than the truth almost
+  everywhere; where it is not, it has usually painted a blotch. Printed: their share over all
+  photos, in the worst photo, and how many photos have more than 0.1% (the veto in the README's
+  ablation: n, o, m, a and g each had at least one such photo, k none).
+
+``--figure`` writes each run's worst photo (most painted pixels) side by side. The photos of
 ``stanford-dogs-small`` are at most 128 px on the shorter side, so at render size 256 they are
 upsampled and smooth; full-size photos (``--all-photos`` on ``stanford-dogs-tiny``, the
-original resolution) show the net finer texture than it trained on, where blotches appear.
+original resolution) show the net finer texture than it trained on, where blotches appear
+more often.
 
     python benchmarks/artifact_check.py --data ../shared/data/stanford-dogs-small \\
         --runs runs/gpu_runs/o_l1_30_gan_ema runs/gpu_runs/k_l1_gan_ema70 --n 120
