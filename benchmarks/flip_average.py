@@ -33,7 +33,8 @@ def main() -> None:
     from colorgan_utils import metrics
     from colorgan_utils.color import lab_normalized_to_rgb
     from colorgan_utils.config import get_config
-    from colorgan_utils.data import load_splits, make_dataset
+    from colorgan_utils.data import load_splits
+    from colorgan_utils.evaluation import colorize_records
     from colorgan_utils.models import training_size
     from colorgan_utils.runs import load_run
 
@@ -41,18 +42,15 @@ def main() -> None:
     cfg = get_config("cpu", environ={}).replace(image_size=training_size(generator))
     _, splits = load_splits(cfg, args.data)
     for split in args.splits:
-        real, outs = [], {"plain": [], "flip-averaged": [], "gray": []}
-        for lum, ab in make_dataset(splits[split], cfg, training=False, batch_size=64,
-                                    cache=False):
-            plain = generator(lum, training=False)
-            mirrored = tf.reverse(generator(tf.reverse(lum, [2]), training=False), [2])
-            real.append(lab_normalized_to_rgb(lum, ab).numpy())
-            outs["plain"].append(lab_normalized_to_rgb(lum, plain).numpy())
-            outs["flip-averaged"].append(
-                lab_normalized_to_rgb(lum, 0.5 * (plain + mirrored)).numpy())
-            outs["gray"].append(lab_normalized_to_rgb(lum, tf.zeros_like(ab)).numpy())
-        real = np.concatenate(real)
-        table = metrics.quality_table(real, {k: np.concatenate(v) for k, v in outs.items()})
+        batch = colorize_records(generator, splits[split], cfg)  # real, gray, plain colorized
+        lum = batch["L"]
+        mirrored = np.concatenate([
+            np.asarray(generator(tf.reverse(lum[i:i + 64], [2]), training=False), np.float32)
+            for i in range(0, len(lum), 64)])[:, :, ::-1]
+        averaged = lab_normalized_to_rgb(lum, 0.5 * (batch["colorized_ab"] + mirrored)).numpy()
+        real = batch["real"]
+        table = metrics.quality_table(real, {"plain": batch["colorized"],
+                                             "flip-averaged": averaged, "gray": batch["gray"]})
         print(f"\n{split} split, {len(real)} centre crops at {cfg.image_size} px")
         print(f"{'':16s} {'PSNR dB':>8s} {'SSIM':>6s} {'CIEDE2000':>10s} {'colourful':>10s}")
         for name in ("plain", "flip-averaged", "gray"):
