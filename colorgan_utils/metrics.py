@@ -60,8 +60,8 @@ def painted_share(reference: np.ndarray, test: np.ndarray, margin: float = 30.0)
     """Share of pixels where ``test`` is more saturated than ``reference`` by more than
     ``margin`` chroma units: colour painted where the real photo has little. An L1-trained
     colorizer is paler than the truth almost everywhere, so these pixels are mostly the saturated
-    blotches a GAN can paint on textured regions (README, Results; ``benchmarks/
-    artifact_check.py``). Both RGB in [0, 1], the same shape."""
+    blotches a GAN can paint on textured regions (taught in notebook 02, "Blotches"; README,
+    Results; ``benchmarks/artifact_check.py``). Both RGB in [0, 1], the same shape."""
     if np.shape(reference) != np.shape(test):
         raise ValueError(f"painted_share: shapes differ, {np.shape(reference)} and "
                          f"{np.shape(test)}")
