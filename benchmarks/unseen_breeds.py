@@ -12,6 +12,8 @@ command again after an interruption). Then every run given (default: that one) i
 centre crops at its training size, against the gray baseline: the seen breeds' test photos, the
 held-out breeds' test photos (which a run trained on all breeds saw other photos of) and every
 photo of the held-out breeds, with the CIEDE2000 gain over gray per held-out breed.
+``--figure`` draws one whole test photo per held-out breed: original | gray | each run's
+colorization (rendered as ``colorize`` does).
 
     python benchmarks/unseen_breeds.py --data ../shared/data/stanford-dogs-small --train \\
         --runs runs/unseen_breeds/run runs/cpu128_k --json unseen.json
@@ -72,6 +74,8 @@ def main() -> None:
     ap.add_argument("--train", action="store_true", help="train the cpu preset on the seen view")
     ap.add_argument("--runs", nargs="*", default=None, help="runs to evaluate (default: <work>/run)")
     ap.add_argument("--json", default=None, help="write the figures here")
+    ap.add_argument("--figure", default=None, help="PNG: a held-out breed's test photo per row")
+    ap.add_argument("--labels", nargs="*", default=None, help="column titles of the runs")
     args = ap.parse_args()
 
     from colorgan_utils.config import get_config
@@ -97,8 +101,23 @@ def main() -> None:
     }
     held_out = sorted({r.breed for r in groups["held-out breeds, all photos"]})
     results: dict = {"data": args.data, "held_out": held_out, "runs": {}}
-    for run in args.runs or [str(work / "run")]:
+    runs = args.runs or [str(work / "run")]
+    labels = args.labels or runs
+    if len(labels) != len(runs):
+        raise SystemExit(f"{len(labels)} --labels for {len(runs)} runs")
+    # the widest test photo of each held-out breed, for --figure
+    photos = [max((r for r in unseen_splits["test"] if r.breed == b),
+                  key=lambda r: r.width / r.height) for b in held_out]
+    columns: dict = {}
+    for run, label in zip(runs, labels):
         generator, _ = load_run(run, verbose=False)
+        if args.figure:
+            from colorgan_utils.colorize import compare_photos
+
+            originals, grays, colours = compare_photos(generator, [r.path for r in photos])
+            columns.setdefault("original", originals)
+            columns.setdefault("black-and-white", grays)
+            columns[label] = colours
         rcfg = cfg.replace(image_size=training_size(generator))
         res = {name: quality(generator, recs, rcfg) for name, recs in groups.items()}
         res["per held-out breed"] = {
@@ -115,6 +134,12 @@ def main() -> None:
             print(f"  {name:32s} {q['photos']:6d} {m['psnr']:8.2f} ({m['psnr'] - g['psnr']:+5.2f})"
                   f"   {m['ssim']:6.3f} {m['ciede2000']:9.2f} ({m['ciede2000'] - g['ciede2000']:+5.2f})"
                   f"    {m['colorfulness']:6.1f} ({q['real']['colorfulness']:4.1f})")
+    if args.figure:
+        from colorgan_utils.viz import plot_comparison
+
+        fig = plot_comparison(columns, row_titles=[r.breed_name for r in photos], size=2.4)
+        fig.savefig(args.figure, dpi=80, bbox_inches="tight")
+        print(f"\nwrote {args.figure}")
     if args.json:
         Path(args.json).write_text(json.dumps(results, indent=1) + "\n")
         print(f"\nwrote {args.json}")
