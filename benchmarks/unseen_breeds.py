@@ -57,12 +57,12 @@ def make_views(data: str, hold_out: list[str], work: Path) -> tuple[Path, Path]:
     return views["seen"], views["unseen"]
 
 
-def quality(generator, records, cfg) -> dict:
-    from colorgan_utils.evaluation import colorize_records, quality_report
+def quality(batch: dict) -> dict:
+    """PSNR, SSIM, CIEDE2000 and colourfulness of a ``colorize_records`` batch, and its size."""
+    from colorgan_utils.evaluation import quality_report
 
-    batch = colorize_records(generator, records, cfg)
     out = quality_report(batch)["quality"]
-    out["photos"] = len(records)
+    out["photos"] = len(batch["real"])
     return out
 
 
@@ -78,8 +78,11 @@ def main() -> None:
     ap.add_argument("--labels", nargs="*", default=None, help="column titles of the runs")
     args = ap.parse_args()
 
+    import numpy as np
+
     from colorgan_utils.config import get_config
     from colorgan_utils.data import load_splits
+    from colorgan_utils.evaluation import colorize_records
     from colorgan_utils.models import training_size
     from colorgan_utils.runs import load_run
 
@@ -119,10 +122,12 @@ def main() -> None:
             columns.setdefault("black-and-white", grays)
             columns[label] = colours
         rcfg = cfg.replace(image_size=training_size(generator))
-        res = {name: quality(generator, recs, rcfg) for name, recs in groups.items()}
+        batches = {name: colorize_records(generator, recs, rcfg) for name, recs in groups.items()}
+        res = {name: quality(batch) for name, batch in batches.items()}
+        every = batches["held-out breeds, all photos"]  # in record order: slice it per breed
+        breed_of = np.array([r.breed for r in groups["held-out breeds, all photos"]])
         res["per held-out breed"] = {
-            b: quality(generator, [r for r in groups["held-out breeds, all photos"]
-                                   if r.breed == b], rcfg) for b in held_out}
+            b: quality({k: v[breed_of == b] for k, v in every.items()}) for b in held_out}
         results["runs"][run] = res
         print(f"\n{run}")
         print(f"  {'':32s} {'photos':>6s} {'PSNR dB (vs gray)':>18s} {'SSIM':>6s} "
