@@ -86,8 +86,10 @@ def _evaluate(args: argparse.Namespace) -> int:
         raise ValueError(f"{data}: the {args.split} split is empty; try --split all")
     epochs = args.detector_epochs if args.detector_epochs is not None else (
         1 if cfg.preset == "smoke" else 5)
-    print(f"Evaluating {args.run} on {len(records)} {args.split} photos; training the detector "
-          f"for {epochs} epochs on the train split", file=sys.stderr)
+    detector = (f"training the detector for {epochs} epochs on the train split" if epochs
+                else "no detector (--detector-epochs 0)")
+    print(f"Evaluating {args.run} on {len(records)} {args.split} photos; {detector}",
+          file=sys.stderr)
     result = evaluate_run(generator, discriminator, records, cfg, splits["train"], epochs,
                           run=str(args.run), verbose=2)
     result["split"] = args.split

@@ -54,6 +54,29 @@ def quality_report(batch: dict[str, np.ndarray]) -> dict[str, Any]:
     }
 
 
+def per_breed_report(batch: dict[str, np.ndarray],
+                     breeds: Sequence[str]) -> dict[str, dict[str, float]]:
+    """Per breed (``breeds[i]`` is photo ``i``'s): ``photos``, the model's and the gray
+    baseline's mean CIEDE2000, and the colourfulness of the colorizations and the real photos.
+    Which breeds the colorizer helps, and on which it is further from the truth than no colour at
+    all; notebook 05 plots it (``viz.plot_per_breed``)."""
+    breeds = np.asarray(breeds)
+    if len(breeds) != len(batch["real"]):
+        raise ValueError(f"{len(breeds)} breed names for {len(batch['real'])} photos")
+    out = {}
+    for breed in sorted(set(breeds.tolist())):
+        mask = breeds == breed
+        real = batch["real"][mask]
+        out[breed] = {
+            "photos": int(mask.sum()),
+            "ciede2000": metrics.ciede2000(real, batch["colorized"][mask]),
+            "gray_ciede2000": metrics.ciede2000(real, batch["gray"][mask]),
+            "colorfulness": metrics.colorfulness(batch["colorized"][mask]),
+            "real_colorfulness": metrics.colorfulness(real),
+        }
+    return out
+
+
 def discriminator_report(discriminator: keras.Model,
                          batch: dict[str, np.ndarray]) -> dict[str, Any]:
     """The GAN's own discriminator on real and colorized photos: accuracy per patch and per
@@ -117,6 +140,7 @@ def evaluate_run(generator: keras.Model, discriminator: keras.Model | None,
         "image_size": int(training_size(generator)),
         "threshold": THRESHOLD,
         **quality_report(batch),
+        "per_breed": per_breed_report(batch, [r.breed_name for r in test_records]),
     }
     if discriminator is not None:
         result["discriminator"] = discriminator_report(discriminator, batch)
@@ -139,6 +163,10 @@ def format_table(result: dict[str, Any]) -> str:
         lines.append(f"{label:<16}{r['psnr']:>9.2f}{r['ssim']:>8.3f}{r['ciede2000']:>11.2f}"
                      f"{r['colorfulness']:>11.1f}{result['l1_ab'][name]:>8.4f}")
     lines.append(f"{'real photos':<16}{'':>9}{'':>8}{'':>11}{q['real']['colorfulness']:>11.1f}")
+    if result.get("per_breed"):
+        worse = [b for b, r in result["per_breed"].items() if r["ciede2000"] > r["gray_ciede2000"]]
+        lines += ["", f"Further from the true colours than gray (CIEDE2000) on {len(worse)} of "
+                  f"{len(result['per_breed'])} breeds" + (f": {', '.join(worse)}" if worse else "")]
     if "discriminator" in result:
         d = result["discriminator"]
         lines += ["", f"GAN discriminator: accuracy per patch {d['per_patch_accuracy']:.1%} (real "

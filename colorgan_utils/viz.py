@@ -294,6 +294,25 @@ def wipe(left: np.ndarray, right: np.ndarray, position: float) -> np.ndarray:
     return out
 
 
+def plot_per_breed(per_breed: dict[str, dict]):
+    """Per breed, the model's CIEDE2000 minus the gray baseline's (``evaluation.per_breed_report``):
+    bars left of 0 (blue) are breeds the colours help, right of 0 (red) breeds where no colour
+    at all would be closer. Notebook 05."""
+    import matplotlib.pyplot as plt
+
+    rows = sorted(per_breed.items(), key=lambda kv: kv[1]["ciede2000"] - kv[1]["gray_ciede2000"])
+    gains = [r["ciede2000"] - r["gray_ciede2000"] for _, r in rows]
+    fig, ax = plt.subplots(figsize=(6.0, 0.9 + 0.24 * len(rows)))
+    ax.barh(range(len(rows)), gains, color=["tab:red" if g > 0 else "tab:blue" for g in gains])
+    ax.set_yticks(range(len(rows)), [f"{b} ({r['photos']})" for b, r in rows], fontsize=8)
+    ax.invert_yaxis()
+    ax.axvline(0, color="black", lw=0.8)
+    ax.set_xlabel("CIEDE2000: model minus gray (below 0 = closer to the true colours)")
+    ax.set_title("Which breeds do the colours help?", fontsize=10)
+    fig.tight_layout()
+    return fig
+
+
 def plot_roc(curves: dict[str, dict]):
     """ROC curves (``{"name": {"fpr", "tpr", "auc"}}``) with the chance diagonal."""
     import matplotlib.pyplot as plt

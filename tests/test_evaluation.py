@@ -34,6 +34,44 @@ def run_dir(tmp_path_factory, splits):
 # ------------------------------------------------------------------ evaluation JSON
 
 
+def test_per_breed_report_keeps_each_breed_to_its_own_photos():
+    """Known answer: breed "a" is colorized perfectly (CIEDE2000 0), breed "b" not at all (its
+    colorization is its gray photo), photos interleaved. The CLI's table lists no breed as worse
+    than gray (equal is not worse) until "b" is painted red."""
+    from colorgan_utils.evaluation import per_breed_report
+
+    rng = np.random.default_rng(0)
+    real = rng.uniform(0.1, 0.9, (6, 8, 8, 3))
+    lab = skcolor.rgb2lab(real)
+    lab[..., 1:] = 0
+    gray = np.clip(skcolor.lab2rgb(lab), 0, 1)
+    breeds = ["a", "b", "a", "b", "b", "a"]
+    is_a = np.array([b == "a" for b in breeds])
+    colorized = np.where(is_a[:, None, None, None], real, gray)
+    batch = {"real": real, "gray": gray, "colorized": colorized}
+    rep = per_breed_report(batch, breeds)
+    de = skcolor.deltaE_ciede2000(skcolor.rgb2lab(real), skcolor.rgb2lab(gray)).mean(axis=(1, 2))
+    assert sorted(rep) == ["a", "b"] and rep["a"]["photos"] == rep["b"]["photos"] == 3
+    assert rep["a"]["ciede2000"] == pytest.approx(0.0, abs=1e-6)
+    assert rep["a"]["gray_ciede2000"] == pytest.approx(de[is_a].mean(), abs=1e-6)
+    assert rep["b"]["ciede2000"] == rep["b"]["gray_ciede2000"] == pytest.approx(de[~is_a].mean(),
+                                                                                abs=1e-6)
+    assert rep["a"]["colorfulness"] == rep["a"]["real_colorfulness"] == colorfulness(real[is_a])
+    assert rep["b"]["colorfulness"] < 0.5 < rep["b"]["real_colorfulness"]
+    with pytest.raises(ValueError, match="5 breed names for 6 photos"):
+        per_breed_report(batch, breeds[:5])
+
+    result = {"images": 6, "image_size": 8, "threshold": 0.5, "per_breed": rep,
+              "quality": {n: {"psnr": 1.0, "ssim": 1.0, "ciede2000": 1.0, "colorfulness": 1.0}
+                          for n in ("model", "gray_baseline", "real")},
+              "l1_ab": {"model": 0.1, "gray_baseline": 0.1}}
+    assert "on 0 of 2 breeds" in format_table(result)
+    shifted = colorized.copy()
+    shifted[~is_a] = np.clip(shifted[~is_a] + [0.2, 0.0, 0.0], 0, 1)  # "b" painted red
+    result["per_breed"] = per_breed_report({**batch, "colorized": shifted}, breeds)
+    assert format_table(result).endswith("on 1 of 2 breeds: b")
+
+
 def test_evaluation_figures_are_the_known_answers(run_dir, splits):
     """Each figure of evaluate_run equals what it must be, recomputed here independently
     (skimage on the same colorized batch; the confusion matrices' own counts)."""
@@ -76,6 +114,9 @@ def test_evaluation_figures_are_the_known_answers(run_dir, splits):
     assert crit["per_patch_accuracy"] == pytest.approx(
         (crit["per_patch_real_acc"] + crit["per_patch_colorized_acc"]) / 2)
     assert det["train_images"] == 2 * len(splits["train"]) and det["test_images"] == 2 * n
+    breeds = sorted({r.breed_name for r in splits["test"]})
+    assert sorted(res["per_breed"]) == breeds  # every test breed, each photo once
+    assert sum(r["photos"] for r in res["per_breed"].values()) == n
     json.dumps(res)  # JSON-ready
     table = format_table(res)
     assert "gray baseline" in table and f"{q['model']['psnr']:.2f}" in table
