@@ -5,7 +5,8 @@
 * ``results_grid.png``: whole test photos (never trained on) at their own size: original |
   the black-and-white photo | colorized (colour rendered at 256 px on the photo's own L);
 * ``lab_channels.png``: test photos split into L, a and b;
-* ``color_prior.png``: the training split's colour prior before and after rebalancing.
+* ``color_prior.png``: the training split's colour prior before and after rebalancing;
+* ``per_breed.png``: per breed of the test split (centre crops), CIEDE2000 minus gray's.
 """
 
 from __future__ import annotations
@@ -30,11 +31,13 @@ def main() -> None:
 
     from colorgan_utils.colorize import compare_photos
     from colorgan_utils.data import load_splits, make_dataset
+    from colorgan_utils.evaluation import colorize_records, per_breed_report
     from colorgan_utils.runs import load_run, run_config
     from colorgan_utils.config import get_config
     from colorgan_utils.models import training_size
     from colorgan_utils.training import training_prior
-    from colorgan_utils.viz import plot_color_prior, plot_comparison, plot_lab_grid, save_fig
+    from colorgan_utils.viz import (plot_color_prior, plot_comparison, plot_lab_grid,
+                                    plot_per_breed, save_fig)
 
     generator, _ = load_run(args.run)
     run = Path(args.run) if Path(args.run).is_dir() else Path(args.run).parent
@@ -60,6 +63,10 @@ def main() -> None:
                                      cache=False)))
     fig = plot_lab_grid(lum.numpy(), ab.numpy(), [r.breed_name for r in chosen[:3]])
     print("wrote", save_fig(fig, "lab_channels", args.out, dpi=80))
+
+    per_breed = per_breed_report(colorize_records(generator, test, cfg),
+                                 [r.breed_name for r in test])
+    print("wrote", save_fig(plot_per_breed(per_breed), "per_breed", args.out, dpi=80))
 
     prior = training_prior(splits["train"], cfg, run if (run / "ab_prior.npz").is_file() else None)
     fig = plot_color_prior(prior["centres"], prior["prior"], prior["weights"])
