@@ -5,7 +5,9 @@ one (colourfulness 18 against 34 on our test split). Two decoding-time remedies,
 **validation** split (the test split stays for the final table):
 
 * a chroma gain: ``ab * g`` (clipped to the ab range; the usual gamut map does the rest);
-* a blend with a "classify" generator's vivid ab: ``(1 - w) * ab_l1 + w * ab_classify``.
+* a blend with a "classify" generator's vivid ab: ``(1 - w) * ab_l1 + w * ab_classify``;
+* an ensemble: ``--ensemble`` averages the ab of more L1 generators with ``--run``'s (less
+  variance, so closer to the true colours, and paler), and the gains then apply to the average.
 
 Prints PSNR, CIEDE2000 and colourfulness of each against the gray baseline and the real photos.
 
@@ -27,6 +29,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--run", required=True, help="the L1 generator's run folder")
     parser.add_argument("--blend-with", default=None, help="a 'classify' generator's run folder")
+    parser.add_argument("--ensemble", nargs="+", default=[],
+                        help="more L1 generators' run folders, averaged with --run's")
     parser.add_argument("--data", required=True)
     parser.add_argument("--gains", type=float, nargs="+", default=[1.0, 1.2, 1.4, 1.6, 1.8])
     parser.add_argument("--weights", type=float, nargs="+", default=[0.25, 0.5, 0.75])
@@ -43,6 +47,10 @@ def main() -> None:
 
     cfg, photos = split_of_run(args.run, args.data, args.split)
     base = colorize_records(load_run(args.run)[0], photos, cfg)
+    if args.ensemble:
+        abs_ = [base["colorized_ab"]] + [colorize_records(load_run(r)[0], photos, cfg)["colorized_ab"]
+                                         for r in args.ensemble]
+        base = dict(base, colorized_ab=np.mean(abs_, axis=0))
     other = (colorize_records(load_run(args.blend_with)[0], photos, cfg)
              if args.blend_with else None)
 
@@ -63,7 +71,8 @@ def main() -> None:
             ab = (1 - w) * base["colorized_ab"] + w * other["colorized_ab"]
             rows[f"blend {w}"] = report(f"blend {w}", ab)
     if args.json:
-        Path(args.json).write_text(json.dumps({"run": args.run, "blend_with": args.blend_with,
+        Path(args.json).write_text(json.dumps({"run": args.run, "ensemble": args.ensemble,
+                                               "blend_with": args.blend_with,
                                                "split": args.split, "photos": len(photos),
                                                "rows": rows}, indent=2))
 
