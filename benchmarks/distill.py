@@ -108,14 +108,14 @@ def main() -> None:
         for i in range(steps):
             lum, _ = next(batches)
             bar.update(i + 1, [("loss", float(step(lum)))])
-        vals = np.array([[float(x) for x in val_loss(lum, ab)] for lum, ab in val])
         seconds = time.time() - start
+        tmp = out / "generator_last.tmp.npz"  # before validating
+        save_compact(student, tmp)
+        tmp.replace(out / "generator_last.npz")
+        vals = np.array([[float(x) for x in val_loss(lum, ab)] for lum, ab in val])
         print(f"epoch {epoch + 1}: {seconds:.0f} s ({steps * cfg.batch_size / seconds:.1f} "
               f"img/s); validation L1 to the teachers {vals[:, 0].mean():.4f}, "
               f"to the true ab {vals[:, 1].mean():.4f}", flush=True)
-        tmp = out / "generator_last.tmp.npz"
-        save_compact(student, tmp)
-        tmp.replace(out / "generator_last.npz")
         history = (state or {}).get("history", []) + [
             {"epoch": epoch + 1, "seconds": round(seconds, 1),
              "val_l1_teachers": float(vals[:, 0].mean()), "val_l1_ab": float(vals[:, 1].mean())}]
