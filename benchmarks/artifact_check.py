@@ -14,7 +14,9 @@ show. For each run this colorizes whole test photos as ``colorize`` does and pri
   photos, in the worst photo, and how many photos have more than 0.1% (the veto in the README's
   ablation: n, o, m, a and g each had at least one such photo, k none).
 
-``--figure`` writes each run's worst photo (most painted pixels) side by side. The photos of
+``--figure`` writes each run's worst photo (most painted pixels) side by side; with
+``--same-photo``, the first run's worst photo instead: original, black-and-white, and each run's
+colorization of it, side by side. The photos of
 ``stanford-dogs-small`` are at most 128 px on the shorter side, so at render size 256 they are
 upsampled and smooth; full-size photos (``--all-photos`` on ``stanford-dogs-tiny``, the
 original resolution) show the net finer texture than it trained on, where blotches appear
@@ -49,6 +51,8 @@ def main() -> None:
     ap.add_argument("--margin", type=float, default=30.0,
                     help="chroma above the real photo's, per pixel, that counts as painted")
     ap.add_argument("--figure", default=None, help="PNG: each run's worst photo")
+    ap.add_argument("--same-photo", action="store_true",
+                    help="--figure: the first run's worst photo, as original, gray and every run")
     ap.add_argument("--all-photos", action="store_true",
                     help="every photo in --data, not the test split (e.g. the full-size tiny set)")
     args = ap.parse_args()
@@ -68,11 +72,12 @@ def main() -> None:
     photos = [read_photo(p) for p in paths]
     rows = {"real photos": [chroma_p999(p) for p in photos]}
     over = {"real photos": [0.0] * len(photos)}
-    worst = []
+    worst, all_outs = [], []
     for run in args.runs:
         generator, _ = load_run(run, verbose=False)
         colorizer = Colorizer(generator, args.render_size)
         outs = [colorizer(p)[1] for p in photos]
+        all_outs.append(outs)
         rows[run] = [chroma_p999(o) for o in outs]
         over[run] = [painted_share(p / 255.0, o / 255.0, args.margin)
                      for p, o in zip(photos, outs)]
@@ -93,8 +98,13 @@ def main() -> None:
               f"{100 * o.mean():8.3f}% {100 * o.max():7.3f}% {int((o > 0.001).sum()):5d}")
     if args.figure:
         h = 256
+        images = [o for _, _, o in worst]
+        if args.same_photo:
+            i = paths.index(worst[0][1])
+            gray = np.repeat(np.uint8(np.round(colorizer(photos[i])[0] * 255))[..., None], 3, -1)
+            images = [photos[i], gray] + [outs[i] for outs in all_outs]
         tiles = [Image.fromarray(o).resize((round(o.shape[1] * h / o.shape[0]), h))
-                 for _, _, o in worst]
+                 for o in images]
         sheet = Image.new("RGB", (sum(t.width for t in tiles), h))
         x = 0
         for t in tiles:
