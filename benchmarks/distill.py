@@ -48,10 +48,10 @@ def main() -> None:
     import numpy as np
     import tensorflow as tf
 
+    from colorgan_utils.config import get_config
     from colorgan_utils.data import load_splits, make_dataset, steps_for
     from colorgan_utils.models import load_compact, save_compact
-    from colorgan_utils.runs import load_run
-    from temperature_sweep import split_of_run  # this folder
+    from colorgan_utils.runs import load_run, run_config
 
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
@@ -66,8 +66,8 @@ def main() -> None:
         print(f"{out}: already finished {done} epochs; nothing to do")
         return
 
-    cfg, _ = split_of_run(args.init, args.data, "val")
-    cfg = cfg.replace(batch_size=args.batch_size)
+    # the init run's settings (image size, split fractions): the splits are the ones it trained on
+    cfg = run_config(args.init, get_config("cpu")).replace(batch_size=args.batch_size)
     _, splits = load_splits(cfg, args.data)
     teachers = [load_run(t, verbose=False)[0] for t in args.teachers]
     student = (load_compact(out / "generator_last.npz") if done
