@@ -74,7 +74,7 @@ def main() -> None:
                else load_run(args.init, verbose=False)[0])
     steps = args.steps_per_epoch or steps_for(len(splits["train"]), cfg.batch_size, True)
     schedule = keras.optimizers.schedules.CosineDecay(args.lr, args.epochs * steps)
-    opt = keras.optimizers.Adam(learning_rate=lambda: schedule(opt.iterations))
+    opt = keras.optimizers.Adam(learning_rate=schedule)  # Keras steps the schedule itself
     opt.build(student.trainable_variables)
     opt.iterations.assign(done * steps)
 
