@@ -8,6 +8,7 @@ is absent, at a stand-in folder built from scikit-image's bundled photos (said i
 from __future__ import annotations
 
 import os
+import shutil
 import tempfile
 from pathlib import Path
 
@@ -15,7 +16,23 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent
 TINY = ROOT.parent / "shared" / "data" / "stanford-dogs-tiny"
+WEIGHTS = ROOT.parent / "shared" / "weights"  # the official MobileNetV2 files (read-only)
 _DATA_NOTE = ""
+
+
+def _keras_cache(base: Path) -> str:
+    """A writable Keras cache for the run (never ~/.keras, never ../shared): the official
+    MobileNetV2 files copied into ``models/`` where ../shared has them, else empty (the
+    notebooks then build the encoder with random weights and say so; nothing downloads)."""
+    models = base / "keras" / "models"
+    models.mkdir(parents=True)
+    copied = []
+    for src in sorted(WEIGHTS.glob("mobilenet_v2_*_no_top.h5")):
+        shutil.copyfile(src, models / src.name)
+        copied.append(src.name)
+    os.environ["KERAS_HOME"] = str(base / "keras")
+    return (f"encoder weights: {len(copied)} official MobileNetV2 file(s) from {WEIGHTS}"
+            if copied else f"encoder weights: {WEIGHTS} is absent, so the encoder is random")
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -38,6 +55,7 @@ def pytest_configure(config: pytest.Config) -> None:
         _DATA_NOTE = (f"test data: {TINY} is absent, so a stand-in folder was built from "
                       f"scikit-image's bundled colour photos at {data}")
     os.environ["COLORGAN_DATA_DIR"] = str(data)
+    _DATA_NOTE += "\n" + _keras_cache(base)
 
 
 def pytest_report_header(config: pytest.Config) -> str:

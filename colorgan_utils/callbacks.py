@@ -42,6 +42,29 @@ class AdversarialSwitch(keras.callbacks.Callback):
         self.model.adversarial_weight.assign(on)
 
 
+class EncoderSchedule(keras.callbacks.Callback):
+    """Transfer learning's habit: the pretrained encoder is frozen (BatchNorm in inference mode,
+    no gradient) for the first ``frozen_epochs`` epochs, then fine-tuned by the model's
+    ``e_optimizer``; ``frozen_epochs < 0`` keeps it frozen throughout. The training step is
+    traced again when that changes. Decided per epoch, so a resumed run is in the right state."""
+
+    def __init__(self, frozen_epochs: int) -> None:
+        super().__init__()
+        self.frozen_epochs = int(frozen_epochs)
+
+    def on_epoch_begin(self, epoch: int, logs: dict | None = None) -> None:
+        from colorgan_utils.encoder import set_frozen
+
+        frozen = self.frozen_epochs < 0 or epoch < self.frozen_epochs
+        encoder = self.model._encoder()
+        if encoder is None or encoder.trainable == (not frozen):
+            return
+        set_frozen(self.model.generator, frozen)
+        print(f"epoch {epoch + 1}: the pretrained encoder is "
+              f"{'frozen' if frozen else 'fine-tuned from now on'}")
+        self.model.make_train_function(force=True)
+
+
 class StopOnNonFinite(keras.callbacks.Callback):
     """Stop as soon as a loss is NaN or infinite; remember a message that names the epoch and the
     last good checkpoint (``model.diverged``). Put it first in the callback list."""
@@ -268,23 +291,30 @@ class AveragedGenerator(keras.callbacks.Callback):
         super().__init__()
         self.own: list | None = None
 
-    def _optimizer(self) -> Any:
-        opt = getattr(self.model, "g_optimizer", None)
-        opt = getattr(opt, "inner_optimizer", opt)  # under a LossScaleOptimizer
-        return opt if getattr(opt, "use_ema", False) else None
+    def _pairs(self) -> list[tuple[Any, list]]:
+        """(optimizer, the variables it averages) for each averaging optimizer."""
+        pairs = []
+        for name, variables in (("g_optimizer", "g_variables"), ("e_optimizer", "e_variables")):
+            opt = getattr(self.model, name, None)
+            opt = getattr(opt, "inner_optimizer", opt)  # under a LossScaleOptimizer
+            # an optimizer that never stepped (a frozen encoder's) has no average yet
+            if getattr(opt, "use_ema", False) and int(opt.iterations.numpy()) > 0:
+                pairs.append((opt, list(getattr(self.model, variables))))
+        return pairs
 
     def on_test_begin(self, logs: dict | None = None) -> None:
-        opt = self._optimizer()
-        if opt is None or self.own is not None:
+        pairs = self._pairs()
+        if not pairs or self.own is not None:
             return
-        weights = self.model.generator.trainable_variables
-        self.own = [keras.ops.convert_to_numpy(v) for v in weights]
-        opt.finalize_variable_values(weights)
+        self.own = []
+        for opt, weights in pairs:
+            self.own += [(v, keras.ops.convert_to_numpy(v)) for v in weights]
+            opt.finalize_variable_values(weights)
 
     def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
         if self.own is None:
             return
-        for var, value in zip(self.model.generator.trainable_variables, self.own):
+        for var, value in self.own:
             var.assign(value)
         self.own = None
 

@@ -41,6 +41,12 @@ class Config:
     shuffle_buffer: int = 1024
     seed: int = 42
     # models
+    # generator encoder: "mobilenetv2" (ImageNet-pretrained, notebook 02) or "scratch" (U-Net)
+    encoder: str = "scratch"
+    encoder_alpha: float = 0.35  # MobileNetV2 width: 0.35, 0.5 or 1.0
+    encoder_weights: str | None = "imagenet"  # None: random (smoke runs without the file)
+    encoder_frozen_epochs: int = 0  # epochs with the encoder frozen (-1: frozen throughout)
+    encoder_lr_mult: float = 0.1  # the encoder's learning rate when fine-tuned, x learning_rate
     generator_width: int = 32  # filters of the first U-Net level (pix2pix: 64)
     generator_max_mult: int = 4  # widest level = width * max_mult (pix2pix: 8)
     discriminator_width: int = 24  # filters of the first PatchGAN conv (pix2pix: 64)
@@ -154,6 +160,8 @@ def get_config(
         cfg = cfg.replace(**{k: v for k, v in overrides.items() if v is not None})
     if cfg.objective not in ("l1", "classify"):
         raise ValueError(f"objective={cfg.objective!r}: use 'l1' or 'classify'")
+    if cfg.encoder not in ("scratch", "mobilenetv2"):
+        raise ValueError(f"encoder={cfg.encoder!r}: use 'mobilenetv2' or 'scratch'")
     if cfg.image_size < 32 or cfg.image_size & (cfg.image_size - 1):
         raise ValueError(f"image_size={cfg.image_size}: use a power of two >= 32")
     return cfg

@@ -26,3 +26,8 @@ class RunError(ColorGANError):
 class PhotoError(DataError, ValueError):
     """A photo that cannot be read (too large, a decompression bomb); the message names the
     file and says why."""
+
+
+class EncoderWeightsError(ColorGANError):
+    """The pretrained encoder's weight file cannot be had: the message names the file, where to
+    put it and where it comes from."""

@@ -43,12 +43,13 @@ def colorize_records(generator: keras.Model, records: Sequence[ImageRecord | str
 
 def quality_report(batch: dict[str, np.ndarray]) -> dict[str, Any]:
     """``quality`` (PSNR, SSIM, CIEDE2000, colourfulness of ``model``, ``gray_baseline`` and
-    ``real``) and ``l1_ab`` of a :func:`colorize_records` batch: the first table of notebook 05
-    and of :func:`evaluate_run`'s JSON."""
+    ``real``), ``hue_agreement`` and ``l1_ab`` of a :func:`colorize_records` batch: the first
+    table of notebook 05 and of :func:`evaluate_run`'s JSON."""
     return {
         "quality": metrics.quality_table(batch["real"],
                                          {"model": batch["colorized"],
                                           "gray_baseline": batch["gray"]}),
+        "hue_agreement": metrics.hue_agreement(batch["real"], batch["colorized"]),
         "l1_ab": {"model": float(np.abs(batch["colorized_ab"] - batch["ab"]).mean()),
                   "gray_baseline": float(np.abs(batch["ab"]).mean())},
     }
@@ -163,6 +164,12 @@ def format_table(result: dict[str, Any]) -> str:
         lines.append(f"{label:<16}{r['psnr']:>9.2f}{r['ssim']:>8.3f}{r['ciede2000']:>11.2f}"
                      f"{r['colorfulness']:>11.1f}{result['l1_ab'][name]:>8.4f}")
     lines.append(f"{'real photos':<16}{'':>9}{'':>8}{'':>11}{q['real']['colorfulness']:>11.1f}")
+    if result.get("hue_agreement"):
+        h = result["hue_agreement"]
+        band = lambda k: "-" if h.get(k) is None else f"{h[k]:.2f}"  # noqa: E731
+        lines += ["", f"Hue agreement (coloured pixels painted within 45 degrees): "
+                  f"{band('all')}; red/orange {band('red_orange')}, green {band('green')}, "
+                  f"blue {band('blue')}"]
     if result.get("per_breed"):
         worse = [b for b, r in result["per_breed"].items() if r["ciede2000"] > r["gray_ciede2000"]]
         lines += ["", f"Further from the true colours than gray (CIEDE2000) on {len(worse)} of "

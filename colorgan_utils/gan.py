@@ -113,19 +113,44 @@ class ColorGAN(keras.Model):
 
     def compile(self, g_optimizer: keras.optimizers.Optimizer,
                 d_optimizer: keras.optimizers.Optimizer, jit_compile: bool | str = False,
-                **kwargs: Any) -> None:
-        """Two optimizers; with a ``mixed_float16`` policy both get dynamic loss scaling."""
+                e_optimizer: keras.optimizers.Optimizer | None = None, **kwargs: Any) -> None:
+        """Two optimizers (three with a pretrained encoder: ``e_optimizer`` fine-tunes it,
+        usually at a lower learning rate); with a ``mixed_float16`` policy each gets dynamic
+        loss scaling."""
         super().compile(optimizer=None, jit_compile=jit_compile, **kwargs)
+        encoder = self._encoder()
+        if encoder is not None and e_optimizer is None:
+            raise ValueError("a generator with a pretrained encoder needs e_optimizer")
+        opts = [g_optimizer, d_optimizer, e_optimizer]
         if keras.mixed_precision.global_policy().name == "mixed_float16":
-            if not isinstance(g_optimizer, keras.optimizers.LossScaleOptimizer):
-                g_optimizer = keras.optimizers.LossScaleOptimizer(g_optimizer)
-            if not isinstance(d_optimizer, keras.optimizers.LossScaleOptimizer):
-                d_optimizer = keras.optimizers.LossScaleOptimizer(d_optimizer)
-        self.g_optimizer = g_optimizer
-        self.d_optimizer = d_optimizer
+            opts = [o if o is None or isinstance(o, keras.optimizers.LossScaleOptimizer)
+                    else keras.optimizers.LossScaleOptimizer(o) for o in opts]
+        self.g_optimizer, self.d_optimizer, self.e_optimizer = opts
+        # fixed variable lists, whether the encoder is frozen now or not (the optimizers and
+        # the backup keep one slot per variable from the start)
+        e_ids = set()
+        if encoder is not None:
+            from colorgan_utils.encoder import set_frozen
+
+            was = encoder.trainable
+            set_frozen(self.generator, False)
+            e_variables = list(encoder.trainable_variables)
+            set_frozen(self.generator, not was)
+            e_ids = {id(v) for v in e_variables}
+            self.e_optimizer.build(e_variables)
+        else:
+            e_variables = []
+        # plain attributes: Keras must not track these variables a second time as the model's
+        object.__setattr__(self, "e_variables", e_variables)
+        object.__setattr__(self, "g_variables", [v for v in self.generator.trainable_variables
+                                                 if id(v) not in e_ids])
         # build now, so a BackupAndRestore checkpoint can restore their state before step 1
-        g_optimizer.build(self.generator.trainable_variables)
-        d_optimizer.build(self.discriminator.trainable_variables)
+        self.g_optimizer.build(self.g_variables)
+        self.d_optimizer.build(self.discriminator.trainable_variables)
+
+    def _encoder(self) -> keras.Model | None:
+        """The generator's pretrained encoder (a nested model named ``encoder``), if any."""
+        return next((ly for ly in self.generator.layers if ly.name == "encoder"), None)
 
     @property
     def metrics(self) -> list[keras.metrics.Metric]:
@@ -215,9 +240,14 @@ class ColorGAN(keras.Model):
             g_loss = self.generator_loss(g_adv, g_l1, g_ce, g_chroma)
             g_scaled = self._scaled(g_loss, self.g_optimizer)
             d_scaled = self._scaled(d_loss, self.d_optimizer)
-        g_vars = self.generator.trainable_variables
-        d_vars = self.discriminator.trainable_variables
-        self.g_optimizer.apply_gradients(zip(g_tape.gradient(g_scaled, g_vars), g_vars))
+        # a frozen encoder (traced again when that changes) gets no gradient at all
+        encoder = self._encoder()
+        e_vars = self.e_variables if encoder is not None and encoder.trainable else []
+        g_vars, d_vars = self.g_variables, self.discriminator.trainable_variables
+        grads = g_tape.gradient(g_scaled, g_vars + e_vars)
+        self.g_optimizer.apply_gradients(zip(grads[:len(g_vars)], g_vars))
+        if e_vars:
+            self.e_optimizer.apply_gradients(zip(grads[len(g_vars):], e_vars))
         self.d_optimizer.apply_gradients(zip(d_tape.gradient(d_scaled, d_vars), d_vars))
         return self._update(d_loss, g_adv, g_l1, real_logits, colorized_logits, g_ce, g_chroma)
 

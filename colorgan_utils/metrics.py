@@ -6,7 +6,7 @@ Taught in notebook 05 (``05_real_vs_fake_evaluation.ipynb``). Images are float R
 
 from __future__ import annotations
 
-from typing import Sequence
+from typing import Any, Sequence
 
 import numpy as np
 from skimage.color import deltaE_ciede2000, rgb2lab
@@ -61,11 +61,44 @@ def painted_share(reference: np.ndarray, test: np.ndarray, margin: float = 30.0)
     ``margin`` chroma units: colour painted where the real photo has little. An L1-trained
     colorizer is paler than the truth almost everywhere, so these pixels are mostly the saturated
     blotches a GAN can paint on textured regions (taught in notebook 02, "Blotches"; README,
-    Results; ``benchmarks/artifact_check.py``). Both RGB in [0, 1], the same shape."""
+    Results; ``research/artifact_check.py``). Both RGB in [0, 1], the same shape."""
     if np.shape(reference) != np.shape(test):
         raise ValueError(f"painted_share: shapes differ, {np.shape(reference)} and "
                          f"{np.shape(test)}")
     return float(np.mean(chroma(test) - chroma(reference) > margin))
+
+
+# hue bands of the real pixel (Lab hue angle, degrees): red/orange, green and blue things
+HUE_BANDS = {"red_orange": (-30.0, 80.0), "green": (100.0, 200.0), "blue": (200.0, 300.0)}
+
+
+def hue_agreement(reference: np.ndarray, test: np.ndarray, coloured: float = 15.0,
+                  painted: float = 8.0, tolerance: float = 45.0) -> dict[str, Any]:
+    """Of the pixels where the real photo is clearly coloured (Lab chroma > ``coloured``), the
+    share where ``test`` is coloured too (chroma > ``painted``) with a hue within ``tolerance``
+    degrees: ``"all"``, and per :data:`HUE_BANDS` of the real hue (``None`` for a band with no
+    pixel), with ``"pixels"`` per band. Both RGB in [0, 1], the same shape (notebook 05)."""
+    if np.shape(reference) != np.shape(test):
+        raise ValueError(f"hue_agreement: shapes differ, {np.shape(reference)} and "
+                         f"{np.shape(test)}")
+    ref = rgb2lab(np.asarray(reference, np.float64))
+    out = rgb2lab(np.asarray(test, np.float64))
+    ref_c, out_c = np.hypot(ref[..., 1], ref[..., 2]), np.hypot(out[..., 1], out[..., 2])
+    ref_h = np.degrees(np.arctan2(ref[..., 2], ref[..., 1]))
+    out_h = np.degrees(np.arctan2(out[..., 2], out[..., 1]))
+    gap = np.abs((out_h - ref_h + 180.0) % 360.0 - 180.0)
+    mask = ref_c > coloured
+    good = (out_c > painted) & (gap <= tolerance)
+    bands = {"all": mask}
+    for name, (lo, hi) in HUE_BANDS.items():
+        h = (ref_h - lo) % 360.0  # degrees past the band's start
+        bands[name] = mask & (h < hi - lo)
+    result: dict[str, Any] = {"pixels": {}}
+    for name, m in bands.items():
+        n = int(m.sum())
+        result[name] = float(good[m].mean()) if n else None
+        result["pixels"][name] = n
+    return result
 
 
 def quality_table(real: np.ndarray, outputs: dict[str, np.ndarray]) -> dict[str, dict]:

@@ -65,12 +65,22 @@ def training_size(generator: keras.Model) -> int:
     return int(size)
 
 
+def _stride2_layers(model: keras.Model) -> int:
+    """Stride-2 (depthwise) convolutions on the main path, nested models included."""
+    n = 0
+    for ly in model.layers:
+        if isinstance(ly, keras.Model):
+            n += _stride2_layers(ly)
+        elif (isinstance(ly, (layers.Conv2D, layers.DepthwiseConv2D))
+              and not isinstance(ly, layers.Conv2DTranspose) and ly.strides[0] == 2):
+            n += 1
+    return n
+
+
 def render_multiple(generator: keras.Model) -> int:
-    """Photo sides the generator accepts are multiples of this (``2**depth``)."""
-    n = sum(1 for ly in generator.layers
-            if isinstance(ly, layers.Conv2D) and not isinstance(ly, layers.Conv2DTranspose)
-            and ly.strides[0] == 2)
-    return 2**n
+    """Photo sides the generator accepts are multiples of this (``2**depth``; 32 for the
+    pretrained MobileNetV2 encoder)."""
+    return 2 ** _stride2_layers(generator)
 
 
 def build_generator(image_size: int = 64, width: int = 32, max_mult: int = 4,
@@ -130,6 +140,42 @@ def build_generator(image_size: int = 64, width: int = 32, max_mult: int = 4,
     logits = layers.Conv2D(len(bins), 1, dtype="float32", name="ab_logits")(x)
     ab_small = AnnealedMean(bins, temperature, dtype="float32", name="annealed_mean")(logits)
     out = layers.UpSampling2D(CLASS_STRIDE, interpolation="bilinear", dtype="float32", name="ab")(ab_small)
+    return keras.Model(inp, out, name=name)
+
+
+def build_pretrained_generator(image_size: int = 128, alpha: float = 0.35,
+                               weights: Any = "imagenet", width: int = 32,
+                               name: str = "generator") -> keras.Model:
+    """A U-Net whose encoder is Keras' MobileNetV2 pretrained on ImageNet: L ``[H, W, 1]`` in
+    [-1, 1] -> ab ``[H, W, 2]`` in [-1, 1].
+
+    The black-and-white L is repeated to three channels: in [-1, 1] it is already in
+    MobileNetV2's input range (``x / 127.5 - 1``). The encoder's feature maps at strides 2, 4,
+    8, 16 and 32 (:data:`colorgan_utils.encoder.SKIPS`) feed a decoder of 4x4 stride-2
+    transposed convolutions + BatchNorm + ReLU (``width * 8, 4, 2, 1`` filters), each
+    concatenated with the encoder's map of the same size, as in :func:`build_generator`; a
+    last transposed convolution to ab at full size, tanh. Fully convolutional: sides must be
+    multiples of 32; the encoder's BatchNorm always uses ImageNet's statistics. ``weights``: ``"imagenet"``, a path to the official file, or ``None``
+    (random). The encoder is the nested model ``"encoder"`` (freeze it with
+    :func:`colorgan_utils.encoder.set_frozen`); the saved generator holds all its weights.
+    """
+    from colorgan_utils.encoder import build_encoder
+
+    inp = keras.Input((None, None, 1), name="L")
+    x = TrainingSize(image_size, name="training_size")(inp)
+    rgb = layers.Concatenate(name="L_as_rgb")([x, x, x])
+    features = build_encoder(alpha, weights)(rgb)  # its BatchNorm keeps ImageNet's statistics
+    x = features[-1]
+    for j, (skip, f) in enumerate(zip(reversed(features[:-1]),
+                                      (width * 8, width * 4, width * 2, width))):
+        x = layers.Conv2DTranspose(f, 4, strides=2, padding="same", use_bias=False,
+                                   kernel_initializer=_init(), name=f"up{j + 1}_deconv")(x)
+        x = layers.BatchNormalization(name=f"up{j + 1}_bn")(x)
+        x = layers.ReLU(name=f"up{j + 1}_relu")(x)
+        x = layers.Concatenate(name=f"up{j + 1}_skip")([x, skip])
+    x = layers.Conv2DTranspose(2, 4, strides=2, padding="same", kernel_initializer=_init(),
+                               name="to_ab")(x)
+    out = layers.Activation("tanh", dtype="float32", name="ab")(x)
     return keras.Model(inp, out, name=name)
 
 
@@ -201,12 +247,15 @@ def image_scores(discriminator: keras.Model, l_norm: Any, ab_norm: Any) -> Any:
 
 def build_models(cfg: Any) -> tuple[keras.Model, keras.Model]:
     """The generator and discriminator a :class:`~colorgan_utils.config.Config` asks for."""
-    return (
-        build_generator(cfg.image_size, cfg.generator_width, cfg.generator_max_mult,
-                        head="classification" if cfg.objective == "classify" else "regression",
-                        temperature=cfg.temperature),
-        build_discriminator(cfg.image_size, cfg.discriminator_width),
-    )
+    if getattr(cfg, "encoder", "scratch") == "mobilenetv2":
+        generator = build_pretrained_generator(cfg.image_size, cfg.encoder_alpha,
+                                               cfg.encoder_weights, cfg.generator_width)
+    else:
+        generator = build_generator(
+            cfg.image_size, cfg.generator_width, cfg.generator_max_mult,
+            head="classification" if cfg.objective == "classify" else "regression",
+            temperature=cfg.temperature)
+    return generator, build_discriminator(cfg.image_size, cfg.discriminator_width)
 
 
 # ------------------------------------------------------------------ colorizer
@@ -348,11 +397,15 @@ def count_flops(model: keras.Model, image_size: int | None = None) -> int:
     Conv/Dense layers (2 per multiply-add), nested models included. A training step costs
     about 3x this (forward + two backward)."""
     if image_size is not None or (model.inputs and model.inputs[0].shape[1] is None):
-        model = _fixed_size(model, image_size or training_size(model))
+        image_size = image_size or training_size(model)
+        model = _fixed_size(model, image_size)
     total = 0
     for layer in model.layers:
-        if isinstance(layer, keras.Model):
-            total += count_flops(layer)
+        if isinstance(layer, keras.Model):  # a nested encoder sees the full-size image
+            total += count_flops(layer, image_size or layer.inputs[0].shape[1])
+        elif isinstance(layer, layers.DepthwiseConv2D):
+            _, h, w, cout = layer.output.shape
+            total += 2 * h * w * np.prod(layer.kernel_size) * cout
         elif isinstance(layer, layers.Conv2DTranspose):
             _, h, w, cin = layer.input.shape
             k = np.prod(layer.kernel_size)

@@ -17,7 +17,7 @@ import tensorflow as tf
 
 from colorgan_utils import env
 from colorgan_utils.callbacks import (
-    AdversarialSwitch, ApplyLearningRate, AveragedGenerator, BackupCommit, GeneratorCheckpoint,
+    AdversarialSwitch, ApplyLearningRate, EncoderSchedule, AveragedGenerator, BackupCommit, GeneratorCheckpoint,
     HistoryCSV, ResumableBackup,
     SampleGrid,
     StopOnNonFinite, Throughput, TimeBudget, TrainingError,
@@ -33,11 +33,13 @@ from colorgan_utils.runs import run_status
 MODEL_KEYS = ("image_size", "generator_width", "generator_max_mult", "discriminator_width",
               "l1_lambda", "warmup_epochs", "batch_size", "max_images", "val_fraction",
               "test_fraction", "objective", "ce_lambda", "prior_mix", "temperature",
-              "adversarial_lambda", "ema_momentum", "lr_schedule", "chroma_lambda")
+              "adversarial_lambda", "ema_momentum", "lr_schedule", "chroma_lambda", "encoder",
+              "encoder_alpha", "encoder_frozen_epochs", "encoder_lr_mult")
 LR_SCHEDULES = ("constant", "cosine")
 # settings added after runs had been saved: a run whose config.json lacks one was trained
 # without it, and is resumed the way it was trained (Config's default), not refused
-ADDED_KEYS = ("ema_momentum", "lr_schedule", "chroma_lambda")
+ADDED_KEYS = ("ema_momentum", "lr_schedule", "chroma_lambda", "encoder", "encoder_alpha",
+              "encoder_frozen_epochs", "encoder_lr_mult")
 
 
 
@@ -255,10 +257,15 @@ def _train_locked(cfg: Config, run_dir: Path, data_dir: Any, epochs: int, strate
                        chroma_lambda=cfg.chroma_lambda)
         lr = learning_rate(cfg, epochs * steps)  # a float or a (stateless) schedule
         average = {"use_ema": True, "ema_momentum": cfg.ema_momentum} if cfg.ema_momentum else {}
+        e_optimizer = None
+        if cfg.encoder == "mobilenetv2":  # fine-tuned more gently than the new decoder
+            e_lr = learning_rate(cfg.replace(learning_rate=cfg.learning_rate
+                                             * cfg.encoder_lr_mult), epochs * steps)
+            e_optimizer = keras.optimizers.Adam(e_lr, beta_1=cfg.beta_1, **average)
         gan.compile(
             g_optimizer=keras.optimizers.Adam(lr, beta_1=cfg.beta_1, **average),
             d_optimizer=keras.optimizers.Adam(lr, beta_1=cfg.beta_1),
-            jit_compile=cfg.jit_compile,
+            e_optimizer=e_optimizer, jit_compile=cfg.jit_compile,
         )
     stop = StopOnNonFinite(run_dir)
     backup = ResumableBackup(run_dir / runs.BACKUP)
@@ -269,6 +276,7 @@ def _train_locked(cfg: Config, run_dir: Path, data_dir: Any, epochs: int, strate
         # after the restore (a schedule is rebuilt from the settings on every start anyway)
         *([ApplyLearningRate(cfg.learning_rate)] if cfg.lr_schedule == "constant" else []),
         AdversarialSwitch(),
+        *([EncoderSchedule(cfg.encoder_frozen_epochs)] if cfg.encoder == "mobilenetv2" else []),
         Throughput(cfg.batch_size),
         HistoryCSV(run_dir / runs.HISTORY),
         GeneratorCheckpoint(run_dir, monitor),

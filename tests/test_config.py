@@ -59,11 +59,11 @@ def test_json_round_trip():
 
 def test_presets_train_the_variant_the_ablation_chose():
     """Issue 8: the default objective is the one the stated rule picked in the GPU ablation
-    (docs/results/ablation_gpu.json): the presets must not drift from it."""
+    (research/results/ablation_gpu.json): the presets must not drift from it."""
     import json
     from pathlib import Path
 
-    result = json.loads((Path(__file__).resolve().parents[1] / "docs" / "results"
+    result = json.loads((Path(__file__).resolve().parents[1] / "research" / "results"
                          / "ablation_gpu.json").read_text())
     row = result["rows"][result["chosen"]]
     settings = row["settings"]

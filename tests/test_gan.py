@@ -310,3 +310,49 @@ def test_chroma_term_in_the_loss_and_the_logs(batch):
     gc, dc = build_models(CFG.replace(objective="classify"))
     with pytest.raises(ValueError, match="chroma_lambda=1.0: only with objective='l1'"):
         ColorGAN(gc, dc, objective="classify", chroma_lambda=1.0)
+
+
+def test_a_frozen_encoder_is_not_trained_and_a_fine_tuned_one_moves_gently(batch):
+    """Transfer learning: frozen, the pretrained encoder (weights and BatchNorm statistics)
+    does not change while the decoder does; unfrozen, it moves by its own, lower learning
+    rate (Adam's first step moves each weight by about its learning rate)."""
+    from colorgan_utils.encoder import set_frozen
+    from colorgan_utils.models import build_discriminator, build_pretrained_generator
+
+    gen = build_pretrained_generator(32, 0.35, weights=None, width=8)
+    gan = ColorGAN(gen, build_discriminator(32, 8), warmup_epochs=0)
+    g_lr, e_lr = 1e-2, 1e-4
+    set_frozen(gen, True)
+    gan.compile(keras.optimizers.Adam(g_lr), keras.optimizers.Adam(1e-3),
+                e_optimizer=keras.optimizers.Adam(e_lr))
+    enc = gen.get_layer("encoder")
+    decoder = [v for v in gen.trainable_variables]
+
+    def snapshot():
+        return ([np.array(w) for w in enc.get_weights()], [np.array(v) for v in decoder])
+
+    enc0, dec0 = snapshot()
+    gan.train_step(batch)
+    enc1, dec1 = snapshot()
+    assert all(np.array_equal(a, b) for a, b in zip(enc0, enc1)), "a frozen encoder moved"
+    assert max(np.abs(a - b).max() for a, b in zip(dec0, dec1)) > 0.5 * g_lr
+
+    set_frozen(gen, False)
+    gan.make_train_function(force=True)
+    gan.train_step(batch)
+    enc2, dec2 = snapshot()
+    moved = [np.abs(a - b).max() for a, b in zip(enc1, enc2)]
+    assert max(moved) > 0.5 * e_lr, "the fine-tuned encoder did not move"
+    assert max(moved) <= 1.5 * e_lr, "the encoder moved by more than its learning rate"
+    # BatchNorm statistics of the encoder stay ImageNet's, also while it is fine-tuned
+    stats = [i for i, w in enumerate(enc.weights) if "moving" in w.path]
+    assert stats and all(np.array_equal(enc1[i], enc2[i]) for i in stats)
+
+
+def test_a_pretrained_generator_needs_its_encoder_optimizer():
+    from colorgan_utils.models import build_discriminator, build_pretrained_generator
+
+    gan = ColorGAN(build_pretrained_generator(32, 0.35, weights=None, width=8),
+                   build_discriminator(32, 8))
+    with pytest.raises(ValueError, match="e_optimizer"):
+        gan.compile(keras.optimizers.Adam(), keras.optimizers.Adam())

@@ -169,3 +169,36 @@ def test_painted_share_counts_only_colour_well_above_the_real_photo():
     assert metrics.painted_share(real, test, margin=200.0) == 0.0
     with pytest.raises(ValueError, match="shapes differ"):
         metrics.painted_share(real, test[:5])
+
+
+def _lab_image(rows):
+    """An RGB image whose rows are the given (L, a, b) colours, 4 pixels each."""
+    from skimage.color import lab2rgb
+
+    lab = np.array([[c] * 4 for c in rows], np.float64)
+    return lab2rgb(lab)
+
+
+def test_hue_agreement_known_answers():
+    from colorgan_utils.metrics import hue_agreement
+
+    real = _lab_image([(55, 45, 35), (55, -45, 25), (55, 0, -45), (55, 3, 3)])  # orange,
+    # green, blue, and a nearly gray row that is not "clearly coloured"
+    same = hue_agreement(real, real)
+    assert same["all"] == 1.0 and same["red_orange"] == same["green"] == same["blue"] == 1.0
+    assert same["pixels"] == {"all": 12, "red_orange": 4, "green": 4, "blue": 4}
+    # blue painted brown, green too pale (chroma 5 < 8), orange shifted by 30 degrees: kept
+    test = _lab_image([(55, 25, 52), (55, -4, 3), (55, 20, 25), (55, 3, 3)])
+    got = hue_agreement(real, test)
+    assert got["red_orange"] == 1.0 and got["green"] == 0.0 and got["blue"] == 0.0
+    assert got["all"] == pytest.approx(1 / 3)
+    # gray everywhere agrees nowhere; a photo without blue has no blue figure
+    gray = _lab_image([(55, 0, 0)] * 4)
+    assert hue_agreement(real, gray)["all"] == 0.0
+    assert hue_agreement(real[:2], real[:2])["blue"] is None
+    # the hue wraps around: 170 and 190 degrees are 20 apart (atan2 gives 170 and -170)
+    a = _lab_image([(55, 40 * np.cos(np.radians(170)), 40 * np.sin(np.radians(170)))])
+    b = _lab_image([(55, 40 * np.cos(np.radians(190)), 40 * np.sin(np.radians(190)))])
+    assert hue_agreement(a, b)["all"] == 1.0
+    with pytest.raises(ValueError, match="shapes differ"):
+        hue_agreement(real, real[:2])

@@ -11,7 +11,7 @@ one (colourfulness 18 against 34 on our test split). Two decoding-time remedies,
 
 Prints PSNR, CIEDE2000 and colourfulness of each against the gray baseline and the real photos.
 
-    python benchmarks/chroma_sweep.py --run runs/gpu_runs/a_l1_gan \\
+    python research/chroma_sweep.py --run runs/gpu_runs/a_l1_gan \\
         --blend-with runs/gpu_runs/c_class_gan --data ../shared/data/stanford-dogs-small
 """
 

@@ -11,11 +11,11 @@ side loads with :func:`colorgan_utils.models.load_compact`.
 Three steps::
 
     # here (TensorFlow): the split, the training split's colour prior, the photos, the wheels
-    python benchmarks/gpu_jax.py prepare --data ../shared/data/stanford-dogs-small --work .gpu
+    python research/gpu_jax.py prepare --data ../shared/data/stanford-dogs-small --work .gpu
     # there (JAX, GPU): throughput fp32 vs bf16, then the variants in equal wall time each
-    KERAS_BACKEND=jax python benchmarks/gpu_jax.py run --work .gpu --out $OUT --seconds 90
+    KERAS_BACKEND=jax python research/gpu_jax.py run --work .gpu --out $OUT --seconds 90
     # here (TensorFlow): a run folder per variant, evaluated on the test split
-    python benchmarks/gpu_jax.py import --npz DIR --work .gpu --out runs/gpu
+    python research/gpu_jax.py import --npz DIR --work .gpu --out runs/gpu
 
 Data as in :func:`colorgan_utils.data.make_dataset`: each photo resized (antialiased) so its
 shorter side is ``load_size`` (train) or ``image_size`` (val), centre square, Lab in [-1, 1];
@@ -36,7 +36,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 
-# the variants of benchmarks/ablation.py, on the colab preset's networks
+# the variants of research/ablation.py, on the colab preset's networks
 VARIANTS = {
     "a_l1_gan": dict(objective="l1", warmup_epochs=2),
     "b_class": dict(objective="classify", adversarial_lambda=0.0, warmup_epochs=2),

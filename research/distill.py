@@ -2,7 +2,7 @@
 
 Not a test. Averaging the ab of several L1 + GAN generators of the GPU ablation (variance
 reduction) brings the colorizations much closer to the true colours than any one of them, and a
-chroma gain on that average buys colourfulness back (``benchmarks/chroma_sweep.py --ensemble``,
+chroma gain on that average buys colourfulness back (``research/chroma_sweep.py --ensemble``,
 validation split). Running 7 networks per photo would make ``colorize`` ~5x slower, so this
 script trains *one* generator of the shipped shape to reproduce ``clip(gain * mean(teachers))``
 (L1 on ab) on the training split's random crops and flips, starting from ``--init``'s weights.
@@ -14,7 +14,7 @@ earlier distilled one, to move it to another gain. The result is ``<out>/generat
 last epoch; the schedule decays to 0), which
 ``python -m colorgan_utils evaluate --run <out>/generator.npz`` evaluates.
 
-    python benchmarks/distill.py --data ../shared/data/stanford-dogs-small \\
+    python research/distill.py --data ../shared/data/stanford-dogs-small \\
         --init runs/gpu_runs/k_l1_gan_ema70 --teachers runs/gpu_runs/k_l1_gan_ema70 ... \\
         --gain 1.5 --epochs 6 --out runs/distill/p
 """

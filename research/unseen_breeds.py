@@ -15,7 +15,7 @@ photo of the held-out breeds, with the CIEDE2000 gain over gray per held-out bre
 ``--figure`` draws one whole test photo per held-out breed: original | gray | each run's
 colorization (rendered as ``colorize`` does).
 
-    python benchmarks/unseen_breeds.py --data ../shared/data/stanford-dogs-small --train \\
+    python research/unseen_breeds.py --data ../shared/data/stanford-dogs-small --train \\
         --runs runs/unseen_breeds/run runs/cpu128_k --json unseen.json
 """
 

@@ -7,7 +7,7 @@ This script measures what it buys on centre crops at the generator's training si
 validation split (to decide) and the test split (to report), against the plain prediction and
 the gray baseline: PSNR, SSIM, CIEDE2000 and colourfulness.
 
-    python benchmarks/flip_average.py --run runs/gpu_runs/k_l1_gan_ema70 \\
+    python research/flip_average.py --run runs/gpu_runs/k_l1_gan_ema70 \\
         --data ../shared/data/stanford-dogs-small
 """
 

@@ -4,8 +4,8 @@ Not a test, and not in CI (each row runs pytest once). For each bug below the sc
 line of the package (an exact text replacement; it stops if the line has moved), runs the named
 tests, puts the file back (also on Ctrl-C), and prints whether the tests caught it.
 
-    python benchmarks/planted_bugs.py            # all rows
-    python benchmarks/planted_bugs.py --row 3    # one row
+    python research/planted_bugs.py            # all rows
+    python research/planted_bugs.py --row 3    # one row
 
 Do not run it while something else (mutmut, a training run) reads the package's files.
 """

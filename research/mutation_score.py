@@ -6,11 +6,11 @@ in the two files that hold much else), then prints, per part of the scope, how m
 tests killed. mutmut keeps its results in ``mutants/``: a second run only retests what changed.
 
     pip install mutmut
-    python benchmarks/mutation_score.py                # run, then print the table
-    python benchmarks/mutation_score.py --report-only  # print the table of the last run
-    python benchmarks/mutation_score.py --part detector.py  # one part only
-    python benchmarks/mutation_score.py --sample 150   # 150 random mutants per part: an estimate
-    python benchmarks/mutation_score.py --survivors    # after new tests: rerun the survivors
+    python research/mutation_score.py                # run, then print the table
+    python research/mutation_score.py --report-only  # print the table of the last run
+    python research/mutation_score.py --part detector.py  # one part only
+    python research/mutation_score.py --sample 150   # 150 random mutants per part: an estimate
+    python research/mutation_score.py --survivors    # after new tests: rerun the survivors
     mutmut results                                     # the survivors; mutmut show NAME for one
 
 A mutant "survives" when every test that reaches its function still passes: a bug the tests

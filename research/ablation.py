@@ -20,7 +20,7 @@ Variants (all: U-Net width 32 / max 128 filters, PatchGAN width 24, batch 32, Ad
 ``dCF = |CF(model) - CF(real)|`` among those with ``PSNR >= gray + 0.2 dB`` and
 ``CIEDE2000 <= gray - 0.8``; if none qualifies, the one with the lowest CIEDE2000.
 
-    python benchmarks/ablation.py --data ../shared/data/stanford-dogs-small --epochs 3
+    python research/ablation.py --data ../shared/data/stanford-dogs-small --epochs 3
 
 Resumable: a variant that has trained ``--epochs`` epochs is only evaluated again.
 """
@@ -36,7 +36,7 @@ VARIANTS = {
     "b_class": dict(objective="classify", adversarial_lambda=0.0, warmup_epochs=2),
     "c_class_gan": dict(objective="classify"),
     "d_class_nogan": dict(objective="classify", warmup_epochs=1),
-    # added after a-d had run on a GPU (benchmarks/gpu_jax.py; same rule)
+    # added after a-d had run on a GPU (research/gpu_jax.py; same rule)
     "e_l1_30_gan": dict(objective="l1", warmup_epochs=2, l1_lambda=30.0),
     "f_l1_10_gan": dict(objective="l1", warmup_epochs=2, l1_lambda=10.0),
 }
@@ -63,7 +63,7 @@ def main() -> None:
     parser.add_argument("--detector-photos", type=int, default=1500,
                         help="train-split photos the independent detector learns from")
     parser.add_argument("--detector-epochs", type=int, default=3)
-    parser.add_argument("--json", default="docs/results/ablation_128.json")
+    parser.add_argument("--json", default="research/results/ablation_128.json")
     parser.add_argument("--veto", nargs=2, action="append", default=[],
                         metavar=("VARIANT", "REASON"),
                         help="keep a variant in the table but out of the choice, for a defect the "
@@ -92,7 +92,7 @@ def main() -> None:
     rows: dict[str, dict] = {}
     for name in args.variants:
         run = Path(args.out) / name
-        if args.trained:  # e.g. trained on a GPU by benchmarks/gpu_jax.py
+        if args.trained:  # e.g. trained on a GPU by research/gpu_jax.py
             cfg = run_config(run, base)  # its own settings; renamed ones dropped
             hist = HistoryCSV.read(run / HISTORY)
         else:

@@ -6,7 +6,7 @@ decoding choice, so it can be changed after training: this script re-decodes one
 generator at several T on the **validation** split (the test split stays for the final table)
 and prints PSNR, CIEDE2000 and colourfulness against the gray baseline and the real photos.
 
-    python benchmarks/temperature_sweep.py --run runs/gpu_runs/b_class \\
+    python research/temperature_sweep.py --run runs/gpu_runs/b_class \\
         --data ../shared/data/stanford-dogs-small --temperatures 0.38 0.6 1.0
 """
 

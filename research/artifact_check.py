@@ -22,7 +22,7 @@ upsampled and smooth; full-size photos (``--all-photos`` on ``stanford-dogs-tiny
 original resolution) show the net finer texture than it trained on, where blotches appear
 more often.
 
-    python benchmarks/artifact_check.py --data ../shared/data/stanford-dogs-small \\
+    python research/artifact_check.py --data ../shared/data/stanford-dogs-small \\
         --runs runs/gpu_runs/o_l1_30_gan_ema runs/gpu_runs/k_l1_gan_ema70 --n 120
 """
 
