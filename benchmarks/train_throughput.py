@@ -1,13 +1,15 @@
-"""Training images/s: ColorGAN's default model vs. a textbook pix2pix, and fit() vs. a plain loop.
+"""Training images/s: ColorGAN's generators vs. a textbook pix2pix, and fit() vs. a plain loop.
 
 Not a test. Prints, for each image size, measured side by side in one run on the same data:
 
 1. textbook pix2pix (U-Net width 64 up to 512 filters, 70x70 PatchGAN width 64), a plain
    ``tf.GradientTape`` step (real and colorized through the discriminator separately, as in the tutorial);
-2. ColorGAN's default model trained by ``ColorGAN.fit()`` as the ``cpu`` preset trains it
-   (30 * L1 + GAN, the averaged generator's optimizer, a cosine schedule);   ratio 2/1
-   (goal >= 5x);
-3. the textbook architecture inside ``ColorGAN.fit()`` and the same step as a plain loop;
+2. the from-scratch U-Net (width 32) trained by ``ColorGAN.fit()`` with the ``cpu`` preset's
+   habits (100 * L1 + GAN, the averaged generator's optimizer, a cosine schedule);
+3. the generator on the pretrained MobileNetV2 encoder (the ``cpu`` preset's alpha), the same
+   way, with its encoder frozen and fine-tuned (a depthwise convolution's backward pass is slow
+   on CPUs: freezing skips it); ratios against 1 and 2;
+4. the textbook architecture inside ``ColorGAN.fit()`` and the same step as a plain loop;
    fit() overhead = 1 - fit/plain (goal <= 5%).
 
 With ``--gpu-precision`` on a GPU it also times the default model with mixed precision + XLA
@@ -88,8 +90,11 @@ def with_fit(gen, disc, ds, steps: int, jit: bool = False, preset: bool = False)
         lr = learning_rate(cfg, 100 * steps)
         average = ({"use_ema": True, "ema_momentum": cfg.ema_momentum}
                    if cfg.ema_momentum else {})
+        encoder = (keras.optimizers.Adam(lr, beta_1=cfg.beta_1, **average)
+                   if any(ly.name == "encoder" for ly in gen.layers) else None)
         gan.compile(keras.optimizers.Adam(lr, beta_1=cfg.beta_1, **average),
-                    keras.optimizers.Adam(lr, beta_1=cfg.beta_1), jit_compile=jit)
+                    keras.optimizers.Adam(lr, beta_1=cfg.beta_1), jit_compile=jit,
+                    e_optimizer=encoder)
     else:
         gan = ColorGAN(gen, disc, objective=objective)
         gan.compile(adam(), adam(), jit_compile=jit)
@@ -100,13 +105,24 @@ def with_fit(gen, disc, ds, steps: int, jit: bool = False, preset: bool = False)
     return steps * batch / (time.perf_counter() - t0)
 
 
-def default_generator(size: int):
-    """The generator the default preset trains (its objective decides the head)."""
+def scratch_generator(size: int):
+    """The from-scratch U-Net at the ``cpu`` preset's width."""
     from colorgan_utils.config import get_config
 
     cfg = get_config("cpu", environ={}, image_size=size)
-    head = "classification" if cfg.objective == "classify" else "regression"
-    return build_generator(size, cfg.generator_width, cfg.generator_max_mult, head=head)
+    return build_generator(size, cfg.generator_width, cfg.generator_max_mult)
+
+
+def pretrained_generator(size: int, frozen: bool):
+    """The generator on MobileNetV2 (random weights: the speed does not depend on them)."""
+    from colorgan_utils.config import get_config
+    from colorgan_utils.encoder import set_frozen
+    from colorgan_utils.models import build_pretrained_generator
+
+    cfg = get_config("cpu", environ={}, image_size=size)
+    gen = build_pretrained_generator(size, cfg.encoder_alpha, None, cfg.generator_width)
+    set_frozen(gen, frozen)
+    return gen
 
 
 def best(fn, repeats: int) -> float:
@@ -132,27 +148,34 @@ def main() -> None:
         ref_g, ref_d = build_generator(size, 64, max_mult=8), build_discriminator(size, 64)
         textbook = best(lambda: plain_loop(ref_g, ref_d, ds, args.steps, joint=False),
                         args.repeats)
-        ours = best(lambda: with_fit(default_generator(size), build_discriminator(size), ds,
+        ours = best(lambda: with_fit(scratch_generator(size), build_discriminator(size), ds,
                                      args.steps, preset=True), args.repeats)
+        frozen, tuned = (best(lambda: with_fit(pretrained_generator(size, f),
+                                               build_discriminator(size), ds, args.steps,
+                                               preset=True), args.repeats)
+                         for f in (True, False))
         plain_joint = best(lambda: plain_loop(ref_g, ref_d, ds, args.steps, joint=True),
                            args.repeats)
         fit_textbook = best(lambda: with_fit(build_generator(size, 64, max_mult=8),
                                              build_discriminator(size, 64), ds, args.steps),
                             args.repeats)
         print(f"{size:>4} px | textbook pix2pix, plain loop: {textbook:8.1f} img/s | "
-              f"ColorGAN default, fit(): {ours:8.1f} img/s | ratio {ours / textbook:5.1f}x "
-              f"(goal >= 5x)")
+              f"from-scratch U-Net, fit(): {ours:8.1f} img/s | ratio {ours / textbook:5.1f}x")
+        for name, speed in (("frozen", frozen), ("fine-tuned", tuned)):
+            print(f"{size:>4} px | pretrained MobileNetV2 encoder {name:>10}, fit(): "
+                  f"{speed:8.1f} img/s | vs textbook {speed / textbook:5.1f}x | vs from-scratch "
+                  f"{speed / ours:5.2f}x")
         print(f"{size:>4} px | model alone (both in ColorGAN.fit()): default {ours:8.1f} vs "
               f"textbook {fit_textbook:8.1f} img/s = {ours / fit_textbook:5.1f}x")
         print(f"{size:>4} px | textbook arch: plain loop {plain_joint:8.1f} img/s, ColorGAN.fit() "
               f"{fit_textbook:8.1f} img/s | fit() overhead {1 - fit_textbook / plain_joint:+.1%} "
               f"(goal <= 5%)")
         if args.gpu_precision and gpus:
-            fp32 = best(lambda: with_fit(default_generator(size), build_discriminator(size), ds,
+            fp32 = best(lambda: with_fit(scratch_generator(size), build_discriminator(size), ds,
                                          args.steps), args.repeats)
             keras.mixed_precision.set_global_policy("mixed_float16")
             try:
-                mixed = best(lambda: with_fit(default_generator(size), build_discriminator(size),
+                mixed = best(lambda: with_fit(scratch_generator(size), build_discriminator(size),
                                               ds, args.steps, jit=True), args.repeats)
             finally:
                 keras.mixed_precision.set_global_policy("float32")

@@ -133,15 +133,39 @@ class ResumableBackup(keras.callbacks.BackupAndRestore):
         super().__init__(str(backup_dir), save_freq="epoch", delete_checkpoint=False,
                          double_checkpoint=True)
 
+    DAMAGED = (OSError, RuntimeError, ValueError, KeyError, json.JSONDecodeError)
+
     def on_train_begin(self, logs: dict | None = None) -> None:
         try:
             super().on_train_begin(logs)
-        except (OSError, ValueError, KeyError, json.JSONDecodeError) as exc:
-            raise TrainingError(
-                f"cannot resume from the checkpoint in {self.backup_dir}: it is corrupt or was "
-                f"made by a different model ({type(exc).__name__}: {exc}). Train into a new "
-                f"folder, or delete {self.backup_dir} to start this run over."
-            ) from exc
+            return
+        except self.DAMAGED as exc:  # h5py raises RuntimeError on a truncated file
+            first = exc
+        # Keras only falls back to the previous backup (.bkp) on an OSError: do it for any
+        # damage, e.g. a kill during the last writes of a save or an empty metadata file
+        prev = Path(self._prev_weights_path)
+        if prev.is_file():
+            try:
+                import shutil
+
+                shutil.copyfile(prev, self._weights_path)
+                meta, prev_meta = (Path(self._training_metadata_path),
+                                   Path(self._prev_training_metadata_path))
+                if prev_meta.is_file():
+                    shutil.copyfile(prev_meta, meta)
+                else:
+                    meta.unlink(missing_ok=True)
+                self._load_model()
+                print(f"the last backup in {self.backup_dir} was damaged ({type(first).__name__}"
+                      f": {first}); resumed from the one saved before it")
+                return
+            except self.DAMAGED as exc:
+                first = exc
+        raise TrainingError(
+            f"cannot resume from the checkpoint in {self.backup_dir}: it is corrupt or was "
+            f"made by a different model ({type(first).__name__}: {first}). Train into a new "
+            f"folder, or delete {self.backup_dir} to start this run over."
+        ) from first
 
     def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
         """Nothing here: :class:`BackupCommit`, last in the callback list, saves the backup
@@ -155,12 +179,12 @@ class ResumableBackup(keras.callbacks.BackupAndRestore):
     def epoch(self) -> int:
         """Epochs the backup holds (0 when there is none)."""
         meta = Path(self.backup_dir) / "training_metadata.json"
-        if not meta.is_file():
-            return 0
-        try:
-            return int(json.loads(meta.read_text()).get("epoch", 0))
-        except (ValueError, json.JSONDecodeError):
-            return 0
+        for path in (meta, meta.with_name(meta.name + ".bkp")):  # damaged: the one before
+            try:
+                return int(json.loads(path.read_text()).get("epoch", 0))
+            except (OSError, ValueError, AttributeError):  # JSONDecodeError is a ValueError
+                continue
+        return 0
 
 
 class BackupCommit(keras.callbacks.Callback):
@@ -299,7 +323,10 @@ class AveragedGenerator(keras.callbacks.Callback):
             opt = getattr(opt, "inner_optimizer", opt)  # under a LossScaleOptimizer
             # an optimizer that never stepped (a frozen encoder's) has no average yet
             if getattr(opt, "use_ema", False) and int(opt.iterations.numpy()) > 0:
-                pairs.append((opt, list(getattr(self.model, variables))))
+                own = getattr(self.model, variables, None)  # ColorGAN sets both lists
+                if own is None:
+                    own = self.model.generator.trainable_variables
+                pairs.append((opt, list(own)))
         return pairs
 
     def on_test_begin(self, logs: dict | None = None) -> None:
@@ -352,6 +379,18 @@ class GeneratorCheckpoint(keras.callbacks.Callback):
                 json.dumps({"epoch": epoch + 1, self.monitor: float(value), "score": score}))
 
 
+def sample_columns(generator: keras.Model, l_norm: Any, ab_norm: Any,
+                   epoch: int) -> dict[str, np.ndarray]:
+    """The columns of a sample grid, RGB in [0, 1]: ``original``, ``gray`` (the black-and-white
+    photo: its lightness, L in [0, 1]) and ``colorized, epoch N``."""
+    from colorgan_utils.color import lab_normalized_to_rgb
+
+    colorized = generator(l_norm, training=False)
+    return {"original": lab_normalized_to_rgb(l_norm, ab_norm).numpy(),
+            "gray": (np.asarray(l_norm) + 1) / 2,
+            f"colorized, epoch {epoch}": lab_normalized_to_rgb(l_norm, colorized).numpy()}
+
+
 class SampleGrid(keras.callbacks.Callback):
     """After every epoch, ``samples/epoch_NNN.png``: original / gray / colorized for a fixed
     validation batch, so the progress is visible epoch by epoch."""
@@ -366,15 +405,27 @@ class SampleGrid(keras.callbacks.Callback):
             return
         import matplotlib.pyplot as plt
 
-        from colorgan_utils.color import lab_normalized_to_rgb
         from colorgan_utils.viz import plot_comparison
 
-        colorized = self.model.generator(self.l_norm, training=False)
-        fig = plot_comparison({
-            "original": lab_normalized_to_rgb(self.l_norm, self.ab_norm).numpy(),
-            "gray": (self.l_norm + 1) / 2,
-            f"colorized, epoch {epoch + 1}": lab_normalized_to_rgb(self.l_norm, colorized).numpy(),
-        }, size=1.6)
+        fig = plot_comparison(sample_columns(self.model.generator, self.l_norm, self.ab_norm,
+                                             epoch + 1), size=1.6)
         self.folder.mkdir(parents=True, exist_ok=True)
         fig.savefig(self.folder / f"epoch_{epoch + 1:03d}.png", dpi=72, bbox_inches="tight")
         plt.close(fig)
+
+
+class ShowSamples(keras.callbacks.Callback):
+    """In a notebook (notebook 04): show each epoch's sample grid as soon as
+    :class:`SampleGrid` has written it (put it after that one), so the colours can be watched
+    while the run goes on."""
+
+    def __init__(self, run_dir: str | os.PathLike) -> None:
+        super().__init__()
+        self.folder = Path(run_dir) / "samples"
+
+    def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
+        from IPython.display import Image, display
+
+        path = self.folder / f"epoch_{epoch + 1:03d}.png"
+        if path.is_file():
+            display(Image(filename=str(path)))

@@ -39,7 +39,8 @@ def _train(args: argparse.Namespace) -> int:
     from colorgan_utils.training import train
 
     cfg = get_config(args.preset, image_size=args.image_size, batch_size=args.batch_size,
-                     objective=args.objective, max_minutes=args.max_minutes)
+                     objective=args.objective, max_minutes=args.max_minutes,
+                     encoder=args.encoder, encoder_alpha=args.encoder_alpha)
     data = args.data or cfg.data_dir
     if not data:
         print("No --data and no COLORGAN_DATA_DIR: using the official Stanford Dogs download "
@@ -150,6 +151,11 @@ def build_parser() -> argparse.ArgumentParser:
     tr.add_argument("--objective", choices=["l1", "classify"], default=None,
                     help="colour loss: l1 regression, or classify over ab bins (default: "
                          "the preset's)")
+    tr.add_argument("--encoder", choices=["mobilenetv2", "scratch"], default=None,
+                    help="the generator's encoder: MobileNetV2 pretrained on ImageNet, or a "
+                         "U-Net from scratch (default: the preset's)")
+    tr.add_argument("--encoder-alpha", type=float, choices=[0.35, 0.5, 1.0], default=None,
+                    help="MobileNetV2 width (default: the preset's)")
     tr.add_argument("--max-minutes", type=float, default=None,
                     help="stop after the epoch that passes this many minutes (resume later)")
     tr.add_argument("--verbose", type=int, default=2, choices=[0, 1, 2],

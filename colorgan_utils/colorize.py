@@ -21,6 +21,7 @@ peak memory was measured at 3.04 GiB for a 12000 x 9000 photo (the largest accep
 from __future__ import annotations
 
 import concurrent.futures as cf
+import math
 import os
 import weakref
 from collections import deque
@@ -40,6 +41,7 @@ from colorgan_utils.models import render_multiple
 IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".bmp", ".gif", ".tif", ".tiff", ".webp"}
 RENDER_SIZE = 256  # default: the shorter side the generator sees, in px
 STRIP_PIXELS = 4_000_000  # full-size work is done in strips of about this many pixels
+MAX_RENDER_PIXELS = 4_194_304  # the generator runs on at most 2048 x 2048 px (memory-bounded)
 
 
 @dataclass
@@ -55,10 +57,20 @@ class ColorizeReport:
         return 1 if self.skipped or not self.written else 0
 
 
-def render_shape(height: int, width: int, render_size: int) -> tuple[int, int]:
-    """``(h, w)`` with the shorter side ``render_size`` and the photo's aspect ratio."""
-    scale = render_size / min(height, width)
-    return max(1, round(height * scale)), max(1, round(width * scale))
+def render_shape(height: int, width: int, render_size: int, multiple: int = 1,
+                 max_pixels: int = MAX_RENDER_PIXELS) -> tuple[int, int]:
+    """``(h, w)`` with the shorter side ``render_size`` and the photo's aspect ratio, within
+    ``max_pixels`` (a larger render size, or a photo of extreme aspect ratio such as 1 x 10000,
+    is rendered smaller; each side at least ``multiple``, so a sliver is squashed rather than
+    rendered as millions of pixels)."""
+    scale = min(render_size / min(height, width), math.sqrt(max_pixels / (height * width)))
+    h, w = max(multiple, round(height * scale)), max(multiple, round(width * scale))
+    if h * w > max_pixels:  # only a sliver thinner than `multiple` gets here
+        if h > w:
+            h = max(multiple, max_pixels // w)
+        else:
+            w = max(multiple, max_pixels // h)
+    return h, w
 
 
 class Colorizer:
@@ -113,9 +125,8 @@ class Colorizer:
         h, w = photo.shape[:2]
         l_full = self.lightness(photo)
         del photo
-        ab = self._predict(tf.constant(l_full), tf.constant(render_shape(h, w,
-                                                                         self.render_size)),
-                           tf.constant([h, w])).numpy()
+        render = render_shape(h, w, self.render_size, self.multiple)
+        ab = self._predict(tf.constant(l_full), tf.constant(render), tf.constant([h, w])).numpy()
         rows = max(1, STRIP_PIXELS // max(w, 1))
         out = np.empty((h, w, 3), np.uint8)
         for r in range(0, h, rows):
@@ -190,6 +201,8 @@ def expand_inputs(inputs: Iterable[str | os.PathLike]) -> tuple[list[Path], list
                 skipped.append((str(p), f"holds no photos, only {folders} folder(s): colorize "
                                         f"does not search inside them; name them instead "
                                         f"(e.g. {p}/*)"))
+        elif p.exists() and not p.is_file():  # a named pipe or a device: never read (it can hang)
+            skipped.append((str(p), "not a regular file (a pipe, socket or device)"))
         else:
             photos.append(p)
     return photos, skipped
@@ -236,7 +249,8 @@ def colorize_files(generator: Any, inputs: Iterable[str | os.PathLike],
                    out_dir: str | os.PathLike, render_size: int = RENDER_SIZE,
                    verbose: bool = True) -> ColorizeReport:
     """Colorize each input photo into ``out_dir/<stem>.png`` (``<stem>-2.png`` on a clash with
-    another output or with an input file). Reading and writing overlap with the network."""
+    another output, an input file or any file already in ``out_dir``: nothing is overwritten).
+    Reading and writing overlap with the network."""
     out = Path(out_dir).expanduser()
     try:
         out.mkdir(parents=True, exist_ok=True)
@@ -271,7 +285,9 @@ def colorize_files(generator: Any, inputs: Iterable[str | os.PathLike],
                 continue
             _, colour = colorizer(photo)
             stem, k = path.stem, 1
-            while stem in used or (out / f"{stem}.png").resolve() in inputs_resolved:
+            # never overwrite: an input, an output of this run, or any file already there
+            while (stem in used or (out / f"{stem}.png").resolve() in inputs_resolved
+                   or os.path.lexists(out / f"{stem}.png")):
                 k += 1
                 stem = f"{path.stem}-{k}"
             used.add(stem)

@@ -140,3 +140,28 @@ def set_frozen(generator: Any, frozen: bool) -> bool:
             _keep_imagenet_statistics(layer)
             return True
     return False
+
+
+def cached(alpha: float) -> bool:
+    """Whether the official file for ``alpha`` is already in Keras' cache (nothing fetched)."""
+    return (keras_cache() / _entry(alpha)[0]).is_file()
+
+
+def resolve_weights(cfg: Any) -> Any:
+    """The settings a notebook builds with (notebooks 02 and 04). A pretrained encoder whose
+    file is not cached is fetched when the model is built (on Colab: from the official
+    address); in smoke mode (the tests, offline) it gets random weights instead, said in one
+    line, so the real architecture still runs."""
+    if getattr(cfg, "encoder", "scratch") != "mobilenetv2" or cfg.encoder_weights != "imagenet":
+        return cfg
+    if cached(cfg.encoder_alpha):
+        print(f"encoder: MobileNetV2 alpha {cfg.encoder_alpha}, ImageNet weights "
+              f"({keras_cache() / _entry(cfg.encoder_alpha)[0]})")
+        return cfg
+    if cfg.preset == "smoke":
+        print(f"encoder: MobileNetV2 alpha {cfg.encoder_alpha} with RANDOM weights (smoke mode: "
+              f"{_entry(cfg.encoder_alpha)[0]} is not in {keras_cache()}; nothing is downloaded)")
+        return cfg.replace(encoder_weights=None)
+    print(f"encoder: MobileNetV2 alpha {cfg.encoder_alpha}, ImageNet weights, fetched once from "
+          f"{ORIGIN} into {keras_cache()}")
+    return cfg

@@ -154,9 +154,10 @@ def build_pretrained_generator(image_size: int = 128, alpha: float = 0.35,
     8, 16 and 32 (:data:`colorgan_utils.encoder.SKIPS`) feed a decoder of 4x4 stride-2
     transposed convolutions + BatchNorm + ReLU (``width * 8, 4, 2, 1`` filters), each
     concatenated with the encoder's map of the same size, as in :func:`build_generator`; a
-    last transposed convolution to ab at full size, tanh. Fully convolutional: sides must be
-    multiples of 32; the encoder's BatchNorm always uses ImageNet's statistics. ``weights``: ``"imagenet"``, a path to the official file, or ``None``
-    (random). The encoder is the nested model ``"encoder"`` (freeze it with
+    last transposed convolution to ab at full size (zero-initialised: it starts at gray),
+    tanh. Fully convolutional: sides must be multiples of 32; the encoder's BatchNorm always
+    uses ImageNet's statistics. ``weights``: ``"imagenet"``, a path to the official file, or
+    ``None`` (random). The encoder is the nested model ``"encoder"`` (freeze it with
     :func:`colorgan_utils.encoder.set_frozen`); the saved generator holds all its weights.
     """
     from colorgan_utils.encoder import build_encoder
@@ -173,7 +174,9 @@ def build_pretrained_generator(image_size: int = 128, alpha: float = 0.35,
         x = layers.BatchNormalization(name=f"up{j + 1}_bn")(x)
         x = layers.ReLU(name=f"up{j + 1}_relu")(x)
         x = layers.Concatenate(name=f"up{j + 1}_skip")([x, skip])
-    x = layers.Conv2DTranspose(2, 4, strides=2, padding="same", kernel_initializer=_init(),
+    # zeros: the untrained generator predicts gray (ab = 0), the baseline it must beat, instead
+    # of a saturated tanh on the encoder's large ImageNet activations
+    x = layers.Conv2DTranspose(2, 4, strides=2, padding="same", kernel_initializer="zeros",
                                name="to_ab")(x)
     out = layers.Activation("tanh", dtype="float32", name="ab")(x)
     return keras.Model(inp, out, name=name)
@@ -247,6 +250,9 @@ def image_scores(discriminator: keras.Model, l_norm: Any, ab_norm: Any) -> Any:
 
 def build_models(cfg: Any) -> tuple[keras.Model, keras.Model]:
     """The generator and discriminator a :class:`~colorgan_utils.config.Config` asks for."""
+    if getattr(cfg, "encoder", "scratch") == "mobilenetv2" and cfg.objective == "classify":
+        raise ValueError("objective='classify' needs encoder='scratch' (the classification "
+                         "head is the from-scratch U-Net's)")
     if getattr(cfg, "encoder", "scratch") == "mobilenetv2":
         generator = build_pretrained_generator(cfg.image_size, cfg.encoder_alpha,
                                                cfg.encoder_weights, cfg.generator_width)

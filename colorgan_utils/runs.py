@@ -36,7 +36,10 @@ SAMPLES = "samples"
 LOGS = "logs"
 LOCK = "train.lock"
 SPLIT = "split.json"
+# the shipped generators: the default (on the pretrained MobileNetV2 encoder) and, for the
+# course's comparison (notebook 02), the from-scratch U-Net
 PRETRAINED = Path(__file__).resolve().parent / "pretrained" / "generator_128.npz"
+PRETRAINED_SCRATCH = PRETRAINED.with_name("generator_scratch_128.npz")
 
 
 def model_file(run_dir: str | os.PathLike, network: str, which: str) -> Path:

@@ -24,6 +24,7 @@ from colorgan_utils.callbacks import (
 )
 from colorgan_utils.config import Config
 from colorgan_utils.data import load_splits, make_dataset, steps_for
+from colorgan_utils.encoder import resolve_weights
 from colorgan_utils.gan import ColorGAN
 from colorgan_utils.models import CLASS_STRIDE, build_models
 from colorgan_utils import runs
@@ -126,7 +127,9 @@ def _check_resumable(run_dir: Path, history: list[dict[str, Any]]) -> None:
     weights, meta = backup / "latest.weights.h5", backup / "training_metadata.json"
     done = ResumableBackup(backup).epoch  # epochs the backup holds
     # an interruption leaves at most one epoch written but not yet backed up
-    lost = (meta.is_file() and not weights.is_file()) or len(history) > done + 1
+    prev = weights.with_name(weights.name + ".bkp")  # the backup before, also usable
+    lost = ((meta.is_file() and not weights.is_file() and not prev.is_file())
+            or len(history) > done + 1)
     if lost:
         raise TrainingError(
             f"{run_dir} has {len(history)} trained epoch(s) in {runs.HISTORY} but its backup "
@@ -247,26 +250,18 @@ def _train_locked(cfg: Config, run_dir: Path, data_dir: Any, epochs: int, strate
     weights = None
     if cfg.objective == "classify":
         weights = training_prior(splits["train"], cfg, run_dir)["weights"]
+    # a new run says which encoder weights it starts from (smoke mode: random where the file
+    # is not cached, nothing is downloaded); a resumed one needs no file: the backup has them
+    build = resolve_weights(cfg) if not history else cfg.replace(encoder_weights=None)
     policy = set_precision(cfg)
     strategy = strategy or env.get_strategy()
     with strategy.scope():
-        generator, discriminator = build_models(cfg)
+        generator, discriminator = build_models(build)
         gan = ColorGAN(generator, discriminator, cfg.l1_lambda, cfg.warmup_epochs,
                        objective=cfg.objective, ce_lambda=cfg.ce_lambda,
                        class_weights=weights, adversarial_lambda=cfg.adversarial_lambda,
                        chroma_lambda=cfg.chroma_lambda)
-        lr = learning_rate(cfg, epochs * steps)  # a float or a (stateless) schedule
-        average = {"use_ema": True, "ema_momentum": cfg.ema_momentum} if cfg.ema_momentum else {}
-        e_optimizer = None
-        if cfg.encoder == "mobilenetv2":  # fine-tuned more gently than the new decoder
-            e_lr = learning_rate(cfg.replace(learning_rate=cfg.learning_rate
-                                             * cfg.encoder_lr_mult), epochs * steps)
-            e_optimizer = keras.optimizers.Adam(e_lr, beta_1=cfg.beta_1, **average)
-        gan.compile(
-            g_optimizer=keras.optimizers.Adam(lr, beta_1=cfg.beta_1, **average),
-            d_optimizer=keras.optimizers.Adam(lr, beta_1=cfg.beta_1),
-            e_optimizer=e_optimizer, jit_compile=cfg.jit_compile,
-        )
+        gan.compile(**optimizers(cfg, epochs * steps), jit_compile=cfg.jit_compile)
     stop = StopOnNonFinite(run_dir)
     backup = ResumableBackup(run_dir / runs.BACKUP)
     monitor = "val_g_ce" if cfg.objective == "classify" else "val_g_l1"
@@ -308,6 +303,22 @@ def _train_locked(cfg: Config, run_dir: Path, data_dir: Any, epochs: int, strate
     if gan.diverged:
         raise TrainingError(gan.diverged)
     return RunResult(run_dir, history, epochs, gan=gan)
+
+
+def optimizers(cfg: Config, total_steps: int) -> dict[str, Any]:
+    """The run's optimizers, as :meth:`ColorGAN.compile` takes them: Adam for the generator
+    (keeping the averaged generator when ``ema_momentum`` > 0) and the discriminator at the
+    learning rate (or its schedule over ``total_steps``), and, for a pretrained encoder, its
+    own Adam at ``encoder_lr_mult`` times that rate (also averaged). Taught in notebook 04."""
+    lr = learning_rate(cfg, total_steps)  # a float or a (stateless) schedule
+    average = {"use_ema": True, "ema_momentum": cfg.ema_momentum} if cfg.ema_momentum else {}
+    out = {"g_optimizer": keras.optimizers.Adam(lr, beta_1=cfg.beta_1, **average),
+           "d_optimizer": keras.optimizers.Adam(lr, beta_1=cfg.beta_1), "e_optimizer": None}
+    if cfg.encoder == "mobilenetv2":  # fine-tuned more gently than the new decoder
+        e_lr = learning_rate(cfg.replace(learning_rate=cfg.learning_rate * cfg.encoder_lr_mult),
+                             total_steps)
+        out["e_optimizer"] = keras.optimizers.Adam(e_lr, beta_1=cfg.beta_1, **average)
+    return out
 
 
 def learning_rate(cfg: Config, total_steps: int) -> Any:

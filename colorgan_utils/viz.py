@@ -156,6 +156,33 @@ def plot_comparison(columns: dict[str, np.ndarray], row_titles: Sequence[str] | 
     return fig
 
 
+def plot_feature_maps(image: np.ndarray, features: Sequence[np.ndarray], n: int = 4,
+                      size: float = 1.8):
+    """What a pretrained encoder sees (notebook 02): the photo, then one row per feature map
+    (stride 2, 4, ... 32) with its ``n`` most active channels of one image (``features[k]`` is
+    ``[1, h, w, C]`` or ``[h, w, C]``), each scaled to its own range."""
+    import matplotlib.pyplot as plt
+
+    fig, axes = plt.subplots(len(features), n + 1, figsize=(size * (n + 1), size * len(features)),
+                             squeeze=False)
+    for i, fmap in enumerate(features):
+        fmap = np.asarray(fmap)
+        fmap = fmap[0] if fmap.ndim == 4 else fmap
+        axes[i, 0].imshow(np.clip(image, 0, 1), cmap="gray" if np.ndim(image) == 2 else None)
+        axes[i, 0].set_ylabel(f"stride {image.shape[0] // fmap.shape[0]}\n{fmap.shape[0]}x"
+                              f"{fmap.shape[1]}x{fmap.shape[2]}", fontsize=8)
+        for j, c in enumerate(np.argsort(fmap.mean(axis=(0, 1)))[::-1][:n]):
+            ch = fmap[..., c]
+            span = float(ch.max() - ch.min()) or 1.0
+            axes[i, j + 1].imshow((ch - ch.min()) / span, cmap="magma")
+            axes[i, j + 1].set_title(f"channel {c}", fontsize=7)
+        for ax in axes[i]:
+            ax.set_xticks([])
+            ax.set_yticks([])
+    fig.tight_layout()
+    return fig
+
+
 def plot_patch_grid(image: np.ndarray, discriminator, patch: tuple[int, int] | None = None):
     """Draw the PatchGAN's grid of patch centres on a photo and the receptive field of one patch
     (notebook 03)."""

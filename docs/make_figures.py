@@ -3,9 +3,11 @@
     python docs/make_figures.py --run runs/ablation/<chosen> --data ../shared/data/stanford-dogs-small
 
 * ``results_grid.png``: whole test photos (never trained on) at their own size: original |
-  the black-and-white photo | colorized (colour rendered at 256 px on the photo's own L);
+  the black-and-white photo | colorized (colour rendered at 256 px on the photo's own L), with
+  ``--compare GENERATOR`` a column of that generator too (e.g. the from-scratch U-Net);
 * ``lab_channels.png``: test photos split into L, a and b;
-* ``color_prior.png``: the training split's colour prior before and after rebalancing;
+* ``research/figures/color_prior.png``: the training split's colour prior before and after
+  rebalancing;
 * ``per_breed.png``: per breed of the test split (centre crops), CIEDE2000 minus gray's.
 """
 
@@ -25,6 +27,9 @@ def main() -> None:
     parser.add_argument("--data", required=True)
     parser.add_argument("--out", default="docs/figures")
     parser.add_argument("--photos", type=int, default=6)
+    parser.add_argument("--compare", help="a second generator (file or run) for the grid")
+    parser.add_argument("--labels", nargs=2, default=["from scratch", "pretrained encoder"],
+                        metavar=("COMPARE", "RUN"), help="column titles with --compare")
     args = parser.parse_args()
 
     import numpy as np
@@ -54,9 +59,14 @@ def main() -> None:
             chosen.append(r)
     chosen = chosen[: args.photos]
     originals, grays, colours = compare_photos(generator, [r.path for r in chosen])
-    fig = plot_comparison({"original": originals, "black-and-white (made by the model)": grays,
-                           "colorized": colours},
-                          row_titles=[r.breed_name for r in chosen], size=2.6)
+    columns = {"original": originals, "black-and-white (made by the model)": grays}
+    if args.compare:
+        other, _ = load_run(args.compare)
+        columns[args.labels[0]] = compare_photos(other, [r.path for r in chosen])[2]
+        columns[args.labels[1]] = colours
+    else:
+        columns["colorized"] = colours
+    fig = plot_comparison(columns, row_titles=[r.breed_name for r in chosen], size=2.6)
     print("wrote", save_fig(fig, "results_grid", args.out, dpi=80))
 
     lum, ab = next(iter(make_dataset(chosen[:3], cfg, training=False, batch_size=3,
@@ -70,7 +80,7 @@ def main() -> None:
 
     prior = training_prior(splits["train"], cfg, run if (run / "ab_prior.npz").is_file() else None)
     fig = plot_color_prior(prior["centres"], prior["prior"], prior["weights"])
-    print("wrote", save_fig(fig, "color_prior", args.out, dpi=70))
+    print("wrote", save_fig(fig, "color_prior", "research/figures", dpi=70))
 
 
 if __name__ == "__main__":

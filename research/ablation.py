@@ -85,7 +85,7 @@ def main() -> None:
     base = get_config("cpu", image_size=args.size, batch_size=32, data_dir=args.data,
                       epochs=args.epochs, objective="l1", warmup_epochs=0,
                       adversarial_lambda=1.0, l1_lambda=100.0, ema_momentum=0.0,
-                      lr_schedule="constant")  # the variants state every change from pix2pix
+                      lr_schedule="constant", encoder="scratch")  # every change from pix2pix
     _, splits = load_splits(base, args.data)
     print(f"{len(splits['train'])} train / {len(splits['val'])} val / {len(splits['test'])} "
           f"test photos at {args.size} px; {args.epochs} epochs per variant")

@@ -363,3 +363,43 @@ def test_reading_ahead_holds_only_the_photos_ahead(monkeypatch):
             gc.collect()
             assert sum(ref() is not None for ref in made) <= 4, len(seen)
     assert seen == paths and len(made) == 20
+
+
+# ------------------------------------------------------------------ faults the fuzz found
+
+
+def test_an_unrelated_file_in_the_output_folder_is_never_overwritten(tmp_path, generator,
+                                                                      real_photo):
+    (tmp_path / "in").mkdir()
+    (tmp_path / "out").mkdir()
+    real_photo.save(tmp_path / "in" / "a.jpg")
+    (tmp_path / "out" / "a.png").write_bytes(b"someone's drawing")
+    report = colorize_files(generator, [tmp_path / "in" / "a.jpg"], tmp_path / "out",
+                            verbose=False)
+    assert (tmp_path / "out" / "a.png").read_bytes() == b"someone's drawing"
+    assert [Path(o).name for _, o in report.written] == ["a-2.png"]
+
+
+def test_renders_stay_bounded_for_extreme_shapes_and_render_sizes(generator):
+    from colorgan_utils.colorize import MAX_RENDER_PIXELS
+
+    for (h, w, size) in [(1, 10000, 256), (2, 2000, 256), (10000, 1, 256), (300, 400, 10000),
+                         (300, 400, 100000), (1, 100000, 256), (9000, 12000, 256)]:
+        rh, rw = render_shape(h, w, size, multiple=32)
+        assert rh * rw <= MAX_RENDER_PIXELS and rh >= 32 and rw >= 32, (h, w, size, rh, rw)
+    assert render_shape(300, 400, 10000) == (1774, 2364)  # aspect kept, pixels capped
+    assert render_shape(300, 400, 256) == (256, 341)  # ordinary photos: unchanged
+    c = Colorizer(generator, render_size=256)
+    for shape in [(1, 3000, 3), (2, 2000, 3), (2000, 2, 3)]:
+        gray, out = c(np.full(shape, 128, np.uint8))
+        assert out.shape == shape and gray.shape == shape[:2]
+
+
+def test_a_named_pipe_is_skipped_and_never_read(tmp_path, generator, real_photo):
+    real_photo.save(tmp_path / "a.jpg")
+    os.mkfifo(tmp_path / "pipe.jpg")
+    report = colorize_files(generator, [tmp_path / "pipe.jpg", tmp_path / "a.jpg"],
+                            tmp_path / "out", verbose=False)
+    assert report.skipped == [(str(tmp_path / "pipe.jpg"),
+                               "not a regular file (a pipe, socket or device)")]
+    assert [Path(i).name for i, _ in report.written] == ["a.jpg"]

@@ -513,3 +513,58 @@ def test_subsample_and_name_hash_choose_by_name_not_by_position():
     lowest = sorted(range(200), key=lambda i: hashes[i])[:20]
     assert picked == [recs[i] for i in sorted(lowest)]  # the 20 lowest hashes, in order
     assert picked != recs[:20]
+
+
+# ------------------------------------------------------------------ planted bugs that got through
+
+
+def _gradient_photo(path: Path, side: int = 40) -> Path:
+    """A PNG whose lightness rises left to right and top to bottom and whose colour is a
+    function of its lightness (dark: red, light: green): L and ab pair up pixel by pixel."""
+    from skimage.color import lab2rgb
+
+    i, j = np.mgrid[0:side, 0:side] / (side - 1)
+    lum = 25 + 50 * (0.7 * j + 0.3 * i)
+    t = (lum - 25) / 50  # 0 dark .. 1 light
+    lab = np.stack([lum, 40 - 80 * t, 20 * np.ones_like(t)], axis=-1)
+    rgb = (np.clip(lab2rgb(lab), 0, 1) * 255).round().astype(np.uint8)
+    Image.fromarray(rgb).save(path)
+    return path
+
+
+def test_augmentation_keeps_l_and_ab_aligned_pixel_for_pixel(tmp_path):
+    """Crops and flips move L and ab together: after augmentation every pixel's colour is
+    still the one its lightness had (a crop or flip of one of them alone breaks the pairing)."""
+    import keras
+
+    from colorgan_utils.color import lab_normalized_to_rgb
+
+    keras.utils.set_random_seed(1)
+    photos = [_gradient_photo(tmp_path / f"p{k}.png") for k in range(8)]
+    cfg = SMOKE.replace(shuffle_buffer=1)
+    stream = iter(make_dataset(photos, cfg, training=True, batch_size=8, repeat=True))
+    crops = set()
+    for _ in range(3):
+        lum, ab = next(stream)
+        lum, ab = lum.numpy(), ab.numpy()
+        crops |= {lum[k].tobytes() for k in range(8)}
+        l100 = (lum[..., 0] + 1) * 50  # back to L in [0, 100]
+        a = ab[..., 0] * 110  # the networks' ab scale (colour.AB_SCALE)
+        want = 40 - 80 * (l100 - 25) / 50
+        assert np.abs(a - want).max() < 8, "L and ab were cropped or flipped apart"
+        assert np.isfinite(lab_normalized_to_rgb(lum, ab).numpy()).all()
+    assert len(crops) > 3, "the augmentation did not vary"
+
+
+def test_a_colour_photo_with_little_colour_is_not_black_and_white(tmp_path):
+    """Black and white means BOTH a low mean chroma and a low 99th percentile: a gray photo
+    with one small red collar has a low mean but is a colour photo, kept for training."""
+    img = np.full((64, 64, 3), 128, np.uint8)
+    img[30:34, 10:22] = (200, 30, 30)  # 48 of 4,096 pixels: mean chroma 2.0, p99 170
+    Image.fromarray(img).save(tmp_path / "collar.png")
+    status, _, _, _ = check_image(tmp_path / "collar.png", 32)
+    assert status == "ok"
+    img[30:34, 10:22] = 128
+    img[:, :, 0] += 2  # a faint tint everywhere, no strong colour: low mean, low p99
+    Image.fromarray(img).save(tmp_path / "tint.png")
+    assert check_image(tmp_path / "tint.png", 32)[0] == "black_and_white"

@@ -9,7 +9,8 @@ from colorgan_utils.data import load_splits, make_dataset
 from colorgan_utils.gan import ColorGAN
 from colorgan_utils.models import build_generator, build_models
 
-CFG = get_config("smoke", environ={})
+# the GAN's mechanics on the from-scratch U-Net (the pretrained encoder's own tests are below)
+CFG = get_config("smoke", environ={}, encoder="scratch")
 
 
 def make_gan(warmup: int = 0, objective: str = "l1", g_opt=None, dropout: bool = True,

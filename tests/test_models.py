@@ -167,8 +167,12 @@ def test_keras_round_trip(tmp_path):
 def test_build_models_from_config():
     g, d = models.build_models(get_config("smoke", environ={}))
     assert models.training_size(g) == 32 and d.output_shape[-1] == 1
-    g, _ = models.build_models(get_config("smoke", environ={}, objective="classify"))
+    assert g.get_layer("encoder") is not None  # smoke builds the pretrained architecture
+    g, _ = models.build_models(get_config("smoke", environ={}, objective="classify",
+                                          encoder="scratch"))
     assert g.get_layer("ab_logits") is not None
+    with pytest.raises(ValueError, match="needs encoder='scratch'"):
+        get_config("smoke", environ={}, objective="classify")
 
 
 def test_bad_size():

@@ -130,3 +130,42 @@ def test_interrupted_after_an_epoch_wrote_its_files_resumes_without_gaps(tmp_pat
     assert [r["epoch"] for r in result.history] == [1, 2, 3]
     assert len(list((run / runs.SAMPLES).glob("epoch_*.png"))) == 3
     assert runs.run_status(run)["finished"]
+
+
+def test_a_run_pairs_the_generator_with_the_discriminator_of_the_same_epoch(trained, tmp_path):
+    """Best generator -> best discriminator; when the best generator is unusable, the last
+    generator comes with the last discriminator (never one epoch's with another's)."""
+    import numpy as np
+
+    run = _copy(trained, tmp_path)
+    best_d = runs._load_keras(run / "discriminator_best.keras").get_weights()
+    last_d = runs._load_keras(run / "discriminator_last.keras").get_weights()
+    assert any(not np.array_equal(a, b) for a, b in zip(best_d, last_d)), \
+        "the fixture's best and last epochs should differ"
+    _, disc = runs.load_run(run, verbose=False)
+    for a, b in zip(disc.get_weights(), best_d):
+        np.testing.assert_array_equal(a, b)
+    (run / "generator_best.keras").write_bytes(b"damaged")
+    _, disc = runs.load_run(run, verbose=False)
+    for a, b in zip(disc.get_weights(), last_d):
+        np.testing.assert_array_equal(a, b)
+
+
+@pytest.mark.parametrize("damage", ["truncated weights", "empty metadata"])
+def test_a_damaged_last_backup_resumes_from_the_one_before(trained, tmp_path, splits, capsys,
+                                                           damage):
+    """A kill -9 during the last writes of a backup save (h5py then raises RuntimeError, not
+    OSError) or during the metadata's write: the intact .bkp pair is used, not a traceback and
+    not "the backup weights are gone"."""
+    run = _copy(trained, tmp_path)
+    backup = run / "backup"
+    assert (backup / "latest.weights.h5.bkp").is_file()
+    if damage == "truncated weights":
+        data = (backup / "latest.weights.h5").read_bytes()
+        (backup / "latest.weights.h5").write_bytes(data[: len(data) // 2])
+    else:
+        (backup / "training_metadata.json").write_text("")
+    result = train(CFG, run, splits=splits, epochs=3, verbose=0)
+    assert [r["epoch"] for r in result.history] == [1, 2, 3]
+    if damage == "truncated weights":
+        assert "resumed from the one saved before it" in capsys.readouterr().out

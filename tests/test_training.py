@@ -492,3 +492,98 @@ def test_run_saved_before_averaging_existed_resumes_as_trained(tmp_path, splits,
     # a run that saved the keys is still held to them
     with pytest.raises(TrainingError, match="ema_momentum: run has 0.0, now 0.9"):
         train(CFG.replace(ema_momentum=0.9), run, splits=splits, epochs=3, verbose=0)
+
+
+# ------------------------------------------------------------------ planted bugs that got through
+
+
+def test_the_run_s_averaged_generator_moves_by_one_minus_momentum_of_the_step():
+    """The generator optimizer a run trains with (:func:`training.optimizers`) keeps an average
+    that moves by ``1 - ema_momentum`` of the way to the new weights each step (an inverted
+    momentum would make the "average" the latest weights)."""
+    from colorgan_utils.training import optimizers
+
+    cfg = CFG.replace(ema_momentum=0.9, lr_schedule="constant", learning_rate=1.0, beta_1=0.0)
+    opt = optimizers(cfg, 10)["g_optimizer"]
+    w = keras.Variable(np.zeros((1,), np.float32))
+    opt.build([w])
+    opt.apply_gradients([(np.ones(1, np.float32), w)])  # the first step: average = weight
+    first = float(w.numpy()[0])
+    opt.apply_gradients([(np.ones(1, np.float32), w)])
+    second = float(w.numpy()[0])
+    avg = float(opt._model_variables_moving_average[0].numpy()[0])
+    assert avg == pytest.approx(0.9 * first + 0.1 * second, rel=1e-5)
+    assert avg != pytest.approx(second)
+
+
+def test_the_adversarial_term_is_on_from_the_first_epoch_after_the_warm_up(tmp_path, splits):
+    result = train(CFG.replace(warmup_epochs=1), tmp_path / "run", splits=splits, epochs=3,
+                   verbose=0)
+    assert [row["adversarial"] for row in result.history] == [0.0, 1.0, 1.0]
+
+
+def test_training_and_validation_never_read_the_test_split(tmp_path, splits, monkeypatch):
+    from colorgan_utils import training
+
+    seen = []
+    real = training.make_dataset
+
+    def spy(records, *args, **kwargs):
+        seen.extend(r.path for r in records)
+        return real(records, *args, **kwargs)
+
+    monkeypatch.setattr(training, "make_dataset", spy)
+    train(CFG, tmp_path / "run", splits=splits, epochs=1, verbose=0)
+    test = {r.path for r in splits["test"]}
+    assert test and seen
+    assert not test & set(seen), "the run read test photos"
+    assert {r.path for r in splits["val"]} <= set(seen), "the run did not validate"
+
+
+def test_the_classification_objective_is_rebalanced_by_the_rebalancing_weights(tmp_path, splits):
+    from colorgan_utils.training import training_prior
+
+    cfg = CFG.replace(objective="classify", encoder="scratch")
+    result = train(cfg, tmp_path / "run", splits=splits, epochs=1, verbose=0)
+    prior = training_prior(splits["train"], cfg, tmp_path / "run")
+    np.testing.assert_allclose(result.gan.class_weights, prior["weights"], rtol=1e-6)
+    rare = int(np.argmin(np.where(prior["prior"] > 0, prior["prior"], np.inf)))
+    common = int(np.argmax(prior["prior"]))
+    assert result.gan.class_weights[rare] > result.gan.class_weights[common]
+
+
+def test_the_sample_grid_shows_the_black_and_white_photo_as_its_lightness(splits):
+    from colorgan_utils.callbacks import sample_columns
+    from colorgan_utils.data import make_dataset
+    from colorgan_utils.models import build_generator
+
+    lum, ab = next(iter(make_dataset(splits["val"], CFG, training=False, batch_size=4)))
+    cols = sample_columns(build_generator(32, 8), lum.numpy(), ab.numpy(), epoch=1)
+    gray = np.asarray(cols["gray"])
+    np.testing.assert_allclose(gray, (lum.numpy() + 1) / 2, atol=1e-6)
+    assert 0 <= gray.min() and gray.max() <= 1 and gray.max() > 0.5
+    assert list(cols) == ["original", "gray", "colorized, epoch 1"]
+
+
+def test_pretrained_encoder_run_freezes_then_fine_tunes_and_resumes(tmp_path, splits):
+    """A run on the pretrained encoder: its first epoch leaves the encoder as the file has it
+    (frozen), the next one fine-tunes it; a resumed run goes on in the right state."""
+    from colorgan_utils.encoder import cached
+
+    cfg = CFG.replace(encoder="mobilenetv2", encoder_frozen_epochs=1,
+                      encoder_weights="imagenet" if cached(0.35) else None)
+    run = tmp_path / "run"
+    first = train(cfg, run, splits=splits, epochs=1, verbose=0)
+    enc0 = [w.copy() for w in first.gan.generator.get_layer("encoder").get_weights()]
+    fresh = load_generator(run / "generator_last.keras").get_layer("encoder").get_weights()
+    for a, b in zip(enc0, fresh):
+        np.testing.assert_array_equal(a, b)
+    if cfg.encoder_weights:
+        from colorgan_utils.encoder import build_encoder
+
+        for a, b in zip(enc0, build_encoder(0.35, "imagenet").get_weights()):
+            np.testing.assert_array_equal(a, b)  # frozen: still the file's
+    second = train(cfg, run, splits=splits, epochs=2, verbose=0)
+    assert [r["epoch"] for r in second.history] == [1, 2]
+    enc1 = second.gan.generator.get_layer("encoder").get_weights()
+    assert any(not np.array_equal(a, b) for a, b in zip(enc0, enc1)), "never fine-tuned"
