@@ -165,7 +165,7 @@ def main() -> None:
             print(f"{size:>4} px | pretrained MobileNetV2 encoder {name:>10}, fit(): "
                   f"{speed:8.1f} img/s | vs textbook {speed / textbook:5.1f}x | vs from-scratch "
                   f"{speed / ours:5.2f}x")
-        print(f"{size:>4} px | model alone (both in ColorGAN.fit()): default {ours:8.1f} vs "
+        print(f"{size:>4} px | model alone (both in ColorGAN.fit()): from-scratch {ours:8.1f} vs "
               f"textbook {fit_textbook:8.1f} img/s = {ours / fit_textbook:5.1f}x")
         print(f"{size:>4} px | textbook arch: plain loop {plain_joint:8.1f} img/s, ColorGAN.fit() "
               f"{fit_textbook:8.1f} img/s | fit() overhead {1 - fit_textbook / plain_joint:+.1%} "

@@ -136,11 +136,16 @@ class ResumableBackup(keras.callbacks.BackupAndRestore):
     DAMAGED = (OSError, RuntimeError, ValueError, KeyError, json.JSONDecodeError)
 
     def on_train_begin(self, logs: dict | None = None) -> None:
-        try:
-            super().on_train_begin(logs)
-            return
-        except self.DAMAGED as exc:  # h5py raises RuntimeError on a truncated file
-            first = exc
+        weights = Path(self._weights_path)
+        if Path(self._training_metadata_path).is_file() and not weights.is_file():
+            # Keras would restore the epoch without the weights: a silent restart
+            first: Exception = FileNotFoundError(f"{weights} is missing")
+        else:
+            try:
+                super().on_train_begin(logs)
+                return
+            except self.DAMAGED as exc:  # h5py raises RuntimeError on a truncated file
+                first = exc
         # Keras only falls back to the previous backup (.bkp) on an OSError: do it for any
         # damage, e.g. a kill during the last writes of a save or an empty metadata file
         prev = Path(self._prev_weights_path)

@@ -35,6 +35,9 @@ def _scan(args: argparse.Namespace) -> int:
 
 
 def _train(args: argparse.Namespace) -> int:
+    from colorgan_utils import runs
+
+    runs.check_unlocked(args.out)  # a locked run is refused before TensorFlow starts
     from colorgan_utils.data import download_stanford_dogs
     from colorgan_utils.training import train
 

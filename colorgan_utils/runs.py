@@ -80,6 +80,26 @@ def _alive(pid: int) -> bool:
     return True
 
 
+def check_unlocked(run_dir: str | os.PathLike) -> int | None:
+    """Raise the one-line :class:`RunError` when another live process owns ``run_dir``
+    (the CLI asks before TensorFlow starts); returns the PID of a stale lock (its process no
+    longer runs on this host), else None."""
+    path = Path(run_dir) / LOCK
+    try:
+        owner = json.loads(path.read_text() or "{}")
+    except FileNotFoundError:
+        return None
+    except (OSError, json.JSONDecodeError):
+        owner = {}
+    pid, host = int(owner.get("pid", -1)), owner.get("host", "?")
+    if host == socket.gethostname() and (pid <= 0 or not _alive(pid)):
+        return pid
+    since = time.strftime("%Y-%m-%d %H:%M", time.localtime(owner.get("since", 0)))
+    raise RunError(
+        f"{run_dir} is being trained by PID {pid} on {host} (since {since}); wait for it to "
+        f"finish, or, if it is not running, delete {path}")
+
+
 @contextmanager
 def lock(run_dir: str | os.PathLike) -> Iterator[Path]:
     """Own ``run_dir`` while training: a second ``train`` on the same folder is refused with a
@@ -91,20 +111,11 @@ def lock(run_dir: str | os.PathLike) -> Iterator[Path]:
         try:
             fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
         except FileExistsError:
-            try:
-                owner = json.loads(path.read_text() or "{}")
-            except (OSError, json.JSONDecodeError):
-                owner = {}
-            pid, host = int(owner.get("pid", -1)), owner.get("host", "?")
-            if host == me["host"] and (pid <= 0 or not _alive(pid)):
-                warnings.warn(f"{path}: stale lock of PID {pid} (no longer running); taking "
-                              "over", stacklevel=3)
-                path.unlink(missing_ok=True)
-                continue
-            since = time.strftime("%Y-%m-%d %H:%M", time.localtime(owner.get("since", 0)))
-            raise RunError(
-                f"{run_dir} is being trained by PID {pid} on {host} (since {since}); wait for "
-                f"it to finish, or, if it is not running, delete {path}") from None
+            pid = check_unlocked(run_dir)
+            warnings.warn(f"{path}: stale lock of PID {pid} (no longer running); taking "
+                          "over", stacklevel=3)
+            path.unlink(missing_ok=True)
+            continue
         with os.fdopen(fd, "w") as f:
             json.dump(me, f)
         break

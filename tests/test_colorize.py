@@ -164,17 +164,25 @@ def test_interrupted_write_leaves_no_half_file(tmp_path, generator, real_photo, 
     assert list((tmp_path / "out").iterdir()) == []  # neither dog.png nor a temporary file
 
 
-def test_one_unwritable_output_does_not_stop_the_batch(tmp_path, generator, real_photo):
+def test_one_unwritable_output_does_not_stop_the_batch(tmp_path, generator, real_photo,
+                                                        monkeypatch):
     for name in ("a", "b", "c"):
         real_photo.save(tmp_path / f"{name}.jpg")
     out = tmp_path / "out"
-    (out / "b.png").mkdir(parents=True)  # a folder where b.png should go
+    real_replace = os.replace
+
+    def full_disk_for_b(src, dst):
+        if Path(dst).name == "b.png":
+            raise OSError(28, "No space left on device")
+        return real_replace(src, dst)
+
+    monkeypatch.setattr(colorize.os, "replace", full_disk_for_b)
     report = colorize_files(generator, [tmp_path / f"{n}.jpg" for n in "abc"], out,
                             verbose=False)
     assert sorted(Path(o).name for _, o in report.written) == ["a.png", "c.png"]
     (path, reason), = report.skipped
-    assert path.endswith("b.jpg") and "b.png" in reason
-    assert sorted(p.name for p in out.iterdir()) == ["a.png", "b.png", "c.png"]
+    assert path.endswith("b.jpg") and "b.png" in reason and "No space left" in reason
+    assert sorted(p.name for p in out.iterdir()) == ["a.png", "c.png"]  # no temporary left
 
 
 def test_dark_16_bit_photo_stays_dark(tmp_path, generator):

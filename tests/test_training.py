@@ -17,7 +17,9 @@ from colorgan_utils.runs import load_generator
 from colorgan_utils.training import train
 
 ROOT = Path(__file__).resolve().parents[1]
-CFG = get_config("smoke", environ={})
+# training's mechanics (resume, checkpoints, schedules) on the fast from-scratch U-Net; the
+# default pretrained encoder's run has its own test below, and tests/test_runs.py uses it
+CFG = get_config("smoke", environ={}, encoder="scratch")
 
 
 @pytest.fixture(scope="module")
@@ -543,7 +545,7 @@ def test_training_and_validation_never_read_the_test_split(tmp_path, splits, mon
 def test_the_classification_objective_is_rebalanced_by_the_rebalancing_weights(tmp_path, splits):
     from colorgan_utils.training import training_prior
 
-    cfg = CFG.replace(objective="classify", encoder="scratch")
+    cfg = CFG.replace(objective="classify")
     result = train(cfg, tmp_path / "run", splits=splits, epochs=1, verbose=0)
     prior = training_prior(splits["train"], cfg, tmp_path / "run")
     np.testing.assert_allclose(result.gan.class_weights, prior["weights"], rtol=1e-6)
