@@ -589,3 +589,15 @@ def test_pretrained_encoder_run_freezes_then_fine_tunes_and_resumes(tmp_path, sp
     assert [r["epoch"] for r in second.history] == [1, 2]
     enc1 = second.gan.generator.get_layer("encoder").get_weights()
     assert any(not np.array_equal(a, b) for a, b in zip(enc0, enc1)), "never fine-tuned"
+
+
+def test_the_encoder_is_fine_tuned_at_its_lower_learning_rate():
+    from colorgan_utils.training import optimizers
+
+    cfg = CFG.replace(encoder="mobilenetv2", lr_schedule="constant", encoder_lr_mult=0.1)
+    opts = optimizers(cfg, 10)
+    lr = float(keras.ops.convert_to_numpy(opts["e_optimizer"].learning_rate))
+    assert lr == pytest.approx(cfg.learning_rate * 0.1)
+    assert float(keras.ops.convert_to_numpy(opts["g_optimizer"].learning_rate)) == \
+        pytest.approx(cfg.learning_rate)
+    assert optimizers(CFG, 10)["e_optimizer"] is None  # from scratch: no encoder optimizer
