@@ -17,10 +17,9 @@ import tensorflow as tf
 
 from colorgan_utils import env
 from colorgan_utils.callbacks import (
-    AdversarialSwitch, ApplyLearningRate, EncoderSchedule, AveragedGenerator, BackupCommit, GeneratorCheckpoint,
-    HistoryCSV, ResumableBackup,
-    SampleGrid,
-    StopOnNonFinite, Throughput, TimeBudget, TrainingError,
+    AdversarialSwitch, ApplyLearningRate, AveragedGenerator, BackupCommit, EncoderSchedule,
+    GeneratorCheckpoint, HistoryCSV, ResumableBackup, SampleGrid, StopOnNonFinite, Throughput,
+    TimeBudget, TrainingError,
 )
 from colorgan_utils.config import Config
 from colorgan_utils.data import load_splits, make_dataset, steps_for
