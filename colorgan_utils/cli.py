@@ -11,11 +11,13 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
+import os
 import sys
 from pathlib import Path
 from typing import Sequence
 
-from colorgan_utils.config import get_config
+from colorgan_utils.config import get_config, is_smoke
 from colorgan_utils.errors import ColorGANError
 
 
@@ -34,10 +36,18 @@ def _scan(args: argparse.Namespace) -> int:
     return 0
 
 
+def _say_smoke_wins(preset: str | None) -> None:
+    """``COLORGAN_SMOKE=1`` selects the smoke preset over ``--preset``: say so, once."""
+    if preset and preset != "smoke" and is_smoke():
+        print(f"note: COLORGAN_SMOKE is on, so the smoke preset is used, not --preset {preset} "
+              "(unset COLORGAN_SMOKE to use it)", file=sys.stderr)
+
+
 def _train(args: argparse.Namespace) -> int:
     from colorgan_utils import runs
 
     runs.check_unlocked(args.out)  # a locked run is refused before TensorFlow starts
+    _say_smoke_wins(args.preset)
     from colorgan_utils.data import download_stanford_dogs
     from colorgan_utils.training import train
 
@@ -70,8 +80,14 @@ def _evaluate(args: argparse.Namespace) -> int:
         out = Path(args.out)
         if out.is_dir():
             raise ValueError(f"--out {out} is a folder: give a file name, e.g. {out}/metrics.json")
-        if not out.parent.exists() and out.parent != Path(""):
-            raise ValueError(f"--out {out}: the folder {out.parent} does not exist")
+        folder = out.parent if out.parent != Path("") else Path(".")
+        if folder.exists() and not folder.is_dir():
+            raise ValueError(f"--out {out}: {folder} is a file, not a folder")
+        if not folder.exists():
+            raise ValueError(f"--out {out}: the folder {folder} does not exist")
+        if not os.access(folder, os.W_OK):
+            raise ValueError(f"--out {out}: the folder {folder} is not writable")
+    _say_smoke_wins(args.preset)
     generator, discriminator = load_run(args.run)
     run_dir = args.run if Path(args.run).is_dir() else Path(args.run).parent
     cfg = run_config(run_dir, get_config(args.preset))  # split exactly as the run's training
@@ -107,6 +123,13 @@ def _colorize(args: argparse.Namespace) -> int:
     from colorgan_utils.colorize import colorize_files
     from colorgan_utils.runs import load_run
 
+    from colorgan_utils.colorize import expand_inputs
+
+    photos, skipped = expand_inputs(args.inputs)
+    if not photos and not skipped:
+        print(f"error: no photos in {', '.join(args.inputs)}: nothing to colorize",
+              file=sys.stderr)
+        return 1
     generator, _ = load_run(args.run)
     report = colorize_files(generator, args.inputs, args.out, render_size=args.render_size)
     print(f"{len(report.written)} written to {args.out}, {len(report.skipped)} skipped")
@@ -124,6 +147,17 @@ def _count(minimum: int):
             raise argparse.ArgumentTypeError(f"{value} is too small: use {minimum} or more")
         return value
     return parse
+
+
+def _minutes(text: str) -> float:
+    """A time budget in minutes: a finite number above 0."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of minutes") from None
+    if not math.isfinite(value) or value <= 0:
+        raise argparse.ArgumentTypeError(f"{text}: give a number of minutes above 0")
+    return value
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -159,7 +193,7 @@ def build_parser() -> argparse.ArgumentParser:
                          "U-Net from scratch (default: the preset's)")
     tr.add_argument("--encoder-alpha", type=float, choices=[0.35, 0.5, 1.0], default=None,
                     help="MobileNetV2 width (default: the preset's)")
-    tr.add_argument("--max-minutes", type=float, default=None,
+    tr.add_argument("--max-minutes", type=_minutes, default=None,
                     help="stop after the epoch that passes this many minutes (resume later)")
     tr.add_argument("--verbose", type=int, default=2, choices=[0, 1, 2],
                     help="Keras progress: 1 = bar, 2 = one line per epoch (default)")

@@ -77,3 +77,42 @@ def test_numbers_are_validated_by_argparse(capsys):
             main(argv)
         assert info.value.code == 2
         assert "too small" in capsys.readouterr().err
+
+
+# ------------------------------------------------------------------ faults the fuzz found
+
+
+def test_a_time_budget_must_be_a_number_of_minutes_above_zero(tmp_path, capsys):
+    import pytest
+
+    for bad in ("0", "-1", "nan", "inf", "soon"):
+        with pytest.raises(SystemExit) as exit_:
+            main(["train", "--out", str(tmp_path / "run"), "--max-minutes", bad])
+        assert exit_.value.code == 2
+        assert "--max-minutes" in capsys.readouterr().err
+    assert not (tmp_path / "run").exists()
+
+
+def test_evaluate_refuses_an_unusable_out_before_any_work(tmp_path, capsys):
+    (tmp_path / "file").write_text("x")
+    for out in (tmp_path / "file" / "m.json", tmp_path / "missing" / "m.json"):
+        assert main(["evaluate", "--run", str(tmp_path / "no-run"), "--out", str(out)]) == 2
+        err = capsys.readouterr().err
+        assert str(out) in err and "no-run" not in err  # refused before the run is looked at
+
+
+def test_an_empty_input_folder_says_so(tmp_path, capsys):
+    (tmp_path / "empty").mkdir()
+    assert main(["colorize", str(tmp_path / "empty"), "--out", str(tmp_path / "o")]) == 1
+    assert "no photos in" in capsys.readouterr().err
+    assert not (tmp_path / "o").exists()
+
+
+def test_smoke_mode_over_a_preset_is_said(tmp_path, capsys):
+    from colorgan_utils import cli
+
+    cli._say_smoke_wins("cpu")  # the tests run with COLORGAN_SMOKE=1
+    assert "COLORGAN_SMOKE is on" in capsys.readouterr().err
+    cli._say_smoke_wins("smoke")
+    cli._say_smoke_wins(None)
+    assert capsys.readouterr().err == ""
