@@ -72,9 +72,9 @@ def _train(args: argparse.Namespace) -> int:
 def _evaluate(args: argparse.Namespace) -> int:
     from colorgan_utils.data import load_splits
     from colorgan_utils.evaluation import (
-        evaluate_run, format_table, save_json,
+        DETECTOR_EPOCHS, evaluate_run, format_table, save_json,
     )
-    from colorgan_utils.runs import load_run, run_config
+    from colorgan_utils.runs import PRETRAINED, load_run, run_config
 
     if args.out:  # check where the results go before the work, not after
         out = Path(args.out)
@@ -89,7 +89,12 @@ def _evaluate(args: argparse.Namespace) -> int:
             raise ValueError(f"--out {out}: the folder {folder} is not writable")
     _say_smoke_wins(args.preset)
     generator, discriminator = load_run(args.run)
-    run_dir = args.run if Path(args.run).is_dir() else Path(args.run).parent
+    if args.run is None:
+        run_dir = None
+        print(f"Evaluating the shipped generator {PRETRAINED} and its discriminator",
+              file=sys.stderr)
+    else:
+        run_dir = args.run if Path(args.run).is_dir() else Path(args.run).parent
     cfg = run_config(run_dir, get_config(args.preset))  # split exactly as the run's training
     from colorgan_utils.models import training_size
 
@@ -105,13 +110,13 @@ def _evaluate(args: argparse.Namespace) -> int:
                              "or unreadable?): check it with python -m colorgan_utils scan")
         raise ValueError(f"{data}: the {args.split} split is empty; try --split all")
     epochs = args.detector_epochs if args.detector_epochs is not None else (
-        1 if cfg.preset == "smoke" else 5)
-    detector = (f"training the detector for {epochs} epochs on the train split" if epochs
-                else "no detector (--detector-epochs 0)")
-    print(f"Evaluating {args.run} on {len(records)} {args.split} photos; {detector}",
-          file=sys.stderr)
+        3 if cfg.preset == "smoke" else DETECTOR_EPOCHS)
+    detector = (f"training two detectors (at most {epochs} epochs, stopping early) on the "
+                "train split" if epochs else "no detectors (--detector-epochs 0)")
+    print(f"Evaluating {args.run or 'the shipped generator'} on {len(records)} {args.split} "
+          f"photos; {detector}", file=sys.stderr)
     result = evaluate_run(generator, discriminator, records, cfg, splits["train"], epochs,
-                          run=str(args.run), verbose=2)
+                          run=str(args.run or PRETRAINED), verbose=2)
     result["split"] = args.split
     print(format_table(result))
     if args.out:
@@ -200,13 +205,16 @@ def build_parser() -> argparse.ArgumentParser:
     tr.set_defaults(func=_train)
 
     ev = sub.add_parser("evaluate", help="quality vs. the gray baseline, real/colorized accuracies")
-    ev.add_argument("--run", required=True, help="run folder (or a generator file)")
+    ev.add_argument("--run", default=None,
+                    help="run folder or generator file (default: the shipped generator and "
+                    "its discriminator)")
     ev.add_argument("--data", help="dataset folder (default: COLORGAN_DATA_DIR)")
     ev.add_argument("--split", choices=["test", "val", "train", "all"], default="test")
     ev.add_argument("--out", help="write every figure as JSON here (e.g. metrics.json)")
     ev.add_argument("--preset", choices=["smoke", "cpu", "colab"], default=None)
     ev.add_argument("--detector-epochs", type=_count(0), default=None,
-                    help="epochs of the independent detector (0 = skip; default 5)")
+                    help="most epochs of the two detectors, which stop early (0 = skip them; "
+                    "default 25)")
     ev.set_defaults(func=_evaluate)
 
     co = sub.add_parser("colorize", help="colorize photos (files or folders) at full size")

@@ -1,25 +1,48 @@
-"""An independent real-vs-colorized detector: a small CNN, and Grad-CAM maps of its verdicts.
+"""Independent real-vs-colorized detectors: a small CNN from scratch, and a small head on the
+frozen ImageNet features of MobileNetV2 (the generator's encoder); Grad-CAM maps of the CNN's
+verdicts.
 
 Taught in notebook 05. At GAN equilibrium the GAN's own discriminator sits near chance by
 construction, so the honest forensic question is whether a *fresh* classifier, trained on real
-photos and our colorizations, can tell them apart on photos it has never seen.
+photos and our colorizations, can tell them apart on photos it has never seen. Both detectors
+learn with a validation split of their own (whole photos), stop early and keep their best
+epoch; :mod:`colorgan_utils.forensics` calibrates their threshold and puts intervals on them.
+Label convention everywhere: **real = 1, colorized = 0**, and a score above the threshold means
+"real".
 """
 
 from __future__ import annotations
+
+from typing import Any
 
 import keras
 import numpy as np
 import tensorflow as tf
 from keras import layers
 
+REAL, COLORIZED = 1.0, 0.0
 
-def build_detector(image_size: int, width: int = 16, name: str = "detector") -> keras.Model:
-    """RGB ``[S, S, 3]`` in [0, 1] -> one logit (> 0: real). Three conv blocks, global pooling.
+
+def labelled(real: np.ndarray, colorized: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``(x, y)``: the real images (label 1) then the colorized ones (label 0)."""
+    x = np.concatenate([real, colorized]).astype(np.float32)
+    y = np.concatenate([np.full(len(real), REAL), np.full(len(colorized), COLORIZED)])
+    return x, y.astype(np.float32)
+
+
+def build_detector(image_size: int, width: int = 16, augment: bool = True,
+                   name: str = "detector") -> keras.Model:
+    """RGB ``[S, S, 3]`` in [0, 1] -> one logit (> 0: real). Random flips and shifts while
+    training (never colour changes: colour is the evidence), three conv blocks, global pooling.
 
     The last conv block is named ``features`` (Grad-CAM reads it).
     """
     inp = keras.Input((image_size, image_size, 3), name="rgb")
-    x = layers.Rescaling(2.0, offset=-1.0)(inp)
+    x = inp
+    if augment:
+        x = layers.RandomFlip("horizontal", name="flip")(x)
+        x = layers.RandomTranslation(0.1, 0.1, fill_mode="reflect", name="shift")(x)
+    x = layers.Rescaling(2.0, offset=-1.0)(x)
     for i, f in enumerate((width, width * 2, width * 4)):
         x = layers.Conv2D(f, 3, padding="same", use_bias=False, name=f"conv{i + 1}")(x)
         x = layers.BatchNormalization(name=f"bn{i + 1}")(x)
@@ -31,23 +54,93 @@ def build_detector(image_size: int, width: int = 16, name: str = "detector") -> 
     return keras.Model(inp, out, name=name)
 
 
-def train_detector(real: np.ndarray, colorized: np.ndarray, epochs: int = 5, batch_size: int = 64,
-                   width: int = 16, seed: int = 0, verbose: int = 0) -> keras.Model:
-    """Train :func:`build_detector` on real (label 1) and colorized (label 0) images."""
-    keras.utils.set_random_seed(seed)
-    x = np.concatenate([real, colorized]).astype(np.float32)
-    y = np.concatenate([np.ones(len(real)), np.zeros(len(colorized))]).astype(np.float32)
-    model = build_detector(x.shape[1], width)
-    model.compile(optimizer=keras.optimizers.Adam(1e-3),
+def fit_detector(model: keras.Model, train: tuple[np.ndarray, np.ndarray],
+                 val: tuple[np.ndarray, np.ndarray], epochs: int = 25, patience: int = 5,
+                 batch_size: int = 64, learning_rate: float = 1e-3,
+                 verbose: int = 0) -> dict[str, list[float]]:
+    """Train a one-logit detector on ``train = (x, y)`` with early stopping on the validation
+    AUC (``patience`` epochs), the best epoch's weights restored. Returns the Keras history
+    (``auc``, ``val_auc``, ``loss``, ``val_loss`` per epoch) plus ``best_epoch`` (0-based)."""
+    model.compile(optimizer=keras.optimizers.Adam(learning_rate),
                   loss=keras.losses.BinaryCrossentropy(from_logits=True),
-                  metrics=[keras.metrics.BinaryAccuracy(threshold=0.0, name="accuracy")])
-    model.fit(x, y, epochs=epochs, batch_size=batch_size, shuffle=True, verbose=verbose)
-    return model
+                  metrics=[keras.metrics.AUC(from_logits=True, name="auc")])
+    stop = keras.callbacks.EarlyStopping(monitor="val_auc", mode="max", patience=patience,
+                                         restore_best_weights=True)
+    history = model.fit(train[0], train[1], validation_data=val, epochs=epochs,
+                        batch_size=batch_size, shuffle=True, callbacks=[stop], verbose=verbose)
+    out = {k: [float(v) for v in vs] for k, vs in history.history.items()}
+    out["best_epoch"] = int(np.argmax(out["val_auc"]))
+    return out
 
 
-def detector_scores(model: keras.Model, images: np.ndarray, batch_size: int = 128) -> np.ndarray:
-    """P(real) for each image."""
-    logits = model.predict(np.asarray(images, np.float32), batch_size=batch_size, verbose=0)
+def train_detector(real: np.ndarray, colorized: np.ndarray, val_real: np.ndarray,
+                   val_colorized: np.ndarray, epochs: int = 25, patience: int = 5,
+                   batch_size: int = 64, width: int = 16, seed: int = 0,
+                   verbose: int = 0) -> tuple[keras.Model, dict[str, list[float]]]:
+    """The small CNN (:func:`build_detector`) trained on real (1) and colorized (0) images,
+    early-stopped on the validation images: ``(model, history)``."""
+    keras.utils.set_random_seed(seed)
+    model = build_detector(np.shape(real)[1], width)
+    history = fit_detector(model, labelled(real, colorized), labelled(val_real, val_colorized),
+                           epochs, patience, batch_size, verbose=verbose)
+    return model, history
+
+
+def feature_extractor(alpha: float = 0.5, weights: Any = "imagenet") -> keras.Model:
+    """RGB in [0, 1] -> one vector per image: the mean and standard deviation over the image of
+    each of MobileNetV2's feature maps at strides 2 to 32 (:data:`colorgan_utils.encoder.SKIPS`),
+    ImageNet weights, frozen. Early maps describe colour and texture, late ones content."""
+    from colorgan_utils.encoder import build_encoder
+
+    encoder = build_encoder(alpha, weights, name="mobilenetv2")
+    encoder.trainable = False
+    inp = keras.Input((None, None, 3), name="rgb")
+    maps = encoder(layers.Rescaling(2.0, offset=-1.0)(inp))
+    stats = []
+    for m in maps:
+        mean = keras.ops.mean(m, axis=(1, 2))
+        std = keras.ops.sqrt(keras.ops.maximum(
+            keras.ops.mean(keras.ops.square(m), axis=(1, 2)) - keras.ops.square(mean), 0.0))
+        stats += [mean, std]
+    return keras.Model(inp, keras.ops.concatenate(stats, axis=-1), name="mobilenetv2_features")
+
+
+def image_features(extractor: keras.Model, images: np.ndarray,
+                   batch_size: int = 64) -> np.ndarray:
+    """``extractor`` (:func:`feature_extractor`) over ``images``: ``[N, F]`` float32."""
+    return np.asarray(extractor.predict(np.asarray(images, np.float32), batch_size=batch_size,
+                                        verbose=0), np.float32)
+
+
+def build_feature_head(train_features: np.ndarray, dropout: float = 0.3,
+                       name: str = "feature_detector") -> keras.Model:
+    """Features -> one logit: standardised (statistics of ``train_features``), dropout, one
+    dense layer. A logistic regression on frozen ImageNet features."""
+    norm = layers.Normalization(name="standardise")
+    norm.adapt(np.asarray(train_features, np.float32))
+    inp = keras.Input((np.shape(train_features)[1],), name="features")
+    x = layers.Dropout(dropout)(norm(inp))
+    out = layers.Dense(1, kernel_regularizer=keras.regularizers.L2(1e-3), name="logit")(x)
+    return keras.Model(inp, out, name=name)
+
+
+def train_feature_detector(real: np.ndarray, colorized: np.ndarray, val_real: np.ndarray,
+                           val_colorized: np.ndarray, epochs: int = 200, patience: int = 15,
+                           seed: int = 0,
+                           verbose: int = 0) -> tuple[keras.Model, dict[str, list[float]]]:
+    """:func:`build_feature_head` trained on feature vectors of real (1) and colorized (0)
+    images, early-stopped on the validation vectors: ``(model, history)``."""
+    keras.utils.set_random_seed(seed)
+    x, y = labelled(real, colorized)
+    model = build_feature_head(x)
+    history = fit_detector(model, (x, y), labelled(val_real, val_colorized), epochs, patience,
+                           batch_size=128, learning_rate=3e-3, verbose=verbose)
+    return model, history
+
+
+def detector_scores(model: keras.Model, inputs: np.ndarray, batch_size: int = 128) -> np.ndarray:
+    """P(real) for each image (or feature vector)."""
+    logits = model.predict(np.asarray(inputs, np.float32), batch_size=batch_size, verbose=0)
     return 1.0 / (1.0 + np.exp(-logits[:, 0].astype(np.float64)))
 
 

@@ -13,14 +13,16 @@ from typing import Any, Sequence
 import keras
 import numpy as np
 
-from colorgan_utils import metrics
+from colorgan_utils import forensics, metrics
 from colorgan_utils.color import lab_normalized_to_rgb
 from colorgan_utils.config import Config
 from colorgan_utils.data import ImageRecord, make_dataset
+from colorgan_utils.encoder import resolve_weights
 from colorgan_utils.models import training_size
 
-THRESHOLD = 0.5  # P(real) above this is a "real" verdict (logit > 0)
-DETECTOR_PHOTOS = 2000  # train-split photos the independent detector learns from, at most
+THRESHOLD = 0.5  # the GAN discriminator's P(real) above this is a "real" verdict (logit > 0)
+DETECTOR_PHOTOS = 1200  # train-split photos the detectors learn from (3/4) and validate on (1/4)
+DETECTOR_EPOCHS = 25  # at most: the detectors stop early on their validation AUC
 
 
 def colorize_records(generator: keras.Model, records: Sequence[ImageRecord | str],
@@ -78,10 +80,12 @@ def per_breed_report(batch: dict[str, np.ndarray],
     return out
 
 
-def discriminator_report(discriminator: keras.Model,
-                         batch: dict[str, np.ndarray]) -> dict[str, Any]:
+def discriminator_report(discriminator: keras.Model, batch: dict[str, np.ndarray],
+                         n_boot: int = 1000, seed: int = 0) -> dict[str, Any]:
     """The GAN's own discriminator on real and colorized photos: accuracy per patch and per
-    image (mean patch logit) at P(real) = 0.5, confusion matrix and ROC/AUC of the image scores."""
+    image (mean patch logit) at its own threshold P(real) = 0.5 (it was trained for it), with
+    95% bootstrap intervals over the photos, confusion matrix and ROC/AUC of the image
+    scores."""
     real = discriminator.predict([batch["L"], batch["ab"]], verbose=0, batch_size=64)
     colorized = discriminator.predict([batch["L"], batch["colorized_ab"]], verbose=0, batch_size=64)
     real_img = metrics.sigmoid(real.mean(axis=(1, 2, 3)))
@@ -92,6 +96,11 @@ def discriminator_report(discriminator: keras.Model,
         "per_patch_real_acc": float((real > 0).mean()),
         "per_patch_colorized_acc": float((colorized <= 0).mean()),
         "per_image_accuracy": metrics.accuracy(real_img, colorized_img, THRESHOLD),
+        "per_image_accuracy_ci": forensics.bootstrap_interval(
+            real_img, colorized_img, lambda r, c: forensics.accuracy(r, c, THRESHOLD), n_boot,
+            seed=seed),
+        "auc_ci": forensics.bootstrap_interval(real_img, colorized_img, forensics.auc, n_boot,
+                                               seed=seed),
         "confusion": metrics.confusion(real_img, colorized_img, THRESHOLD).tolist(),
         "auc": curve["auc"],
         "roc": {"fpr": curve["fpr"], "tpr": curve["tpr"]},
@@ -100,38 +109,91 @@ def discriminator_report(discriminator: keras.Model,
     }
 
 
-def detector_report(train_batch: dict[str, np.ndarray], test_batch: dict[str, np.ndarray],
-                    epochs: int, seed: int = 0,
-                    verbose: int = 0) -> tuple[dict[str, Any], keras.Model]:
-    """Train the independent detector on the train split's real photos and colorizations, and
-    test it on the test split's."""
-    from colorgan_utils.detector import detector_scores, train_detector
+def detector_photos(train_records: Sequence[ImageRecord], photos: int = DETECTOR_PHOTOS,
+                    val_fraction: float = 0.25,
+                    seed: int = 0) -> tuple[list[ImageRecord], list[ImageRecord]]:
+    """At most ``photos`` train-split photos spread over the breeds (every k-th), split into
+    the detectors' own train and validation photos (whole photos, never shared)."""
+    records = list(train_records)
+    picks = records[:: max(1, len(records) // max(photos, 1))][:photos]
+    train_idx, val_idx = forensics.split_photos(len(picks), val_fraction, seed)
+    return [picks[i] for i in train_idx], [picks[i] for i in val_idx]
 
-    model = train_detector(train_batch["real"], train_batch["colorized"], epochs=epochs, seed=seed,
-                           verbose=verbose)
-    real = detector_scores(model, test_batch["real"])
-    colorized = detector_scores(model, test_batch["colorized"])
-    curve = metrics.roc(real, colorized)
-    return {
-        "train_images": int(2 * len(train_batch["real"])),
-        "test_images": int(2 * len(test_batch["real"])),
-        "epochs": epochs,
-        "accuracy": metrics.accuracy(real, colorized, THRESHOLD),
-        "confusion": metrics.confusion(real, colorized, THRESHOLD).tolist(),
-        "auc": curve["auc"],
-        "roc": {"fpr": curve["fpr"], "tpr": curve["tpr"]},
-    }, model
+
+def _labels(batch: dict[str, np.ndarray]) -> np.ndarray:
+    return batch["real"], batch["colorized"]
+
+
+def detectors_report(train_batch: dict[str, np.ndarray], val_batch: dict[str, np.ndarray],
+                     test_batch: dict[str, np.ndarray], epochs: int = DETECTOR_EPOCHS,
+                     seed: int = 0, verbose: int = 0, n_boot: int = 1000,
+                     features: tuple[float, Any] | None = (0.5, "imagenet"),
+                     baselines: dict[str, Any] | None = None,
+                     ) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The forensic section of notebook 05 and ``evaluate``: the one-number baselines, the small
+    CNN from scratch and (``features = (alpha, weights)``, None to skip) a head on frozen
+    MobileNetV2 features, each with its threshold calibrated on ``val_batch`` and test figures
+    with 95% bootstrap intervals; how far each detector's test AUC is above the colourfulness
+    bar (paired bootstrap interval). Returns ``(report, {"cnn": model, "features": model,
+    "extractor": model})``. ``baselines``: :func:`forensics.baseline_report` of the same
+    batches when already computed."""
+    from colorgan_utils import detector
+
+    report: dict[str, Any] = {
+        "train_photos": int(len(train_batch["real"])),
+        "val_photos": int(len(val_batch["real"])),
+        "test_photos": int(len(test_batch["real"])),
+        "baselines": baselines or forensics.baseline_report(val_batch, test_batch, n_boot, seed),
+    }
+    models: dict[str, Any] = {}
+    scores: dict[str, dict[str, tuple[np.ndarray, np.ndarray]]] = {}
+    cnn, history = detector.train_detector(*_labels(train_batch), *_labels(val_batch),
+                                           epochs=epochs, seed=seed, verbose=verbose)
+    models["cnn"] = cnn
+    scores["cnn"] = {name: (detector.detector_scores(cnn, b["real"]),
+                            detector.detector_scores(cnn, b["colorized"]))
+                     for name, b in (("train", train_batch), ("val", val_batch),
+                                     ("test", test_batch))}
+    report["cnn"] = {"epochs_run": len(history["val_auc"]), "best_epoch": history["best_epoch"] + 1,
+                     "history": {k: v for k, v in history.items() if k != "best_epoch"}}
+    if features is not None:
+        extractor = detector.feature_extractor(*features)
+        models["extractor"] = extractor
+        feats = {name: (detector.image_features(extractor, b["real"]),
+                        detector.image_features(extractor, b["colorized"]))
+                 for name, b in (("train", train_batch), ("val", val_batch), ("test", test_batch))}
+        head, history = detector.train_feature_detector(*feats["train"], *feats["val"],
+                                                        seed=seed, verbose=0)
+        models["features"] = head
+        scores["features"] = {name: (detector.detector_scores(head, f[0]),
+                                     detector.detector_scores(head, f[1]))
+                              for name, f in feats.items()}
+        report["features"] = {"alpha": float(features[0]),
+                              "imagenet": features[1] is not None,
+                              "epochs_run": len(history["val_auc"]),
+                              "best_epoch": history["best_epoch"] + 1,
+                              "history": {k: v for k, v in history.items() if k != "best_epoch"}}
+    bar = {kind: forensics.image_colorfulness(test_batch[kind]) for kind in ("real", "colorized")}
+    for name, s in scores.items():
+        report[name].update(forensics.score_report(*s["val"], *s["test"], *s["train"],
+                                                   n_boot=n_boot, seed=seed))
+        report[name]["test_real_scores"] = s["test"][0].tolist()
+        report[name]["test_colorized_scores"] = s["test"][1].tolist()
+        report[name]["vs_colourfulness"] = forensics.auc_difference(
+            *s["test"], bar["real"], bar["colorized"], n_boot, seed)
+    return report, models
 
 
 def evaluate_run(generator: keras.Model, discriminator: keras.Model | None,
                  test_records: Sequence[ImageRecord], cfg: Config,
                  train_records: Sequence[ImageRecord] | None = None,
                  detector_epochs: int = 0, run: str | None = None,
-                 verbose: int = 0, detector_photos: int = DETECTOR_PHOTOS) -> dict[str, Any]:
-    """Every figure of notebook 05 as JSON-ready data (see the README's results table). The
-    detector learns from at most ``detector_photos`` train-split photos (spread over the
-    breeds), which bounds memory: the 2,000 colorized photos take about 1.8 GB at 128 px, and the
-    whole evaluation peaked at 7.3 GiB (maximum RSS, 517 test photos + 2,000)."""
+                 verbose: int = 0, detector_photos_n: int = DETECTOR_PHOTOS,
+                 n_boot: int = 1000) -> dict[str, Any]:
+    """Every figure of notebook 05 as JSON-ready data (see the README's results table):
+    quality against the gray baseline, per breed, the GAN discriminator's verdict, and (with
+    ``detector_epochs`` and ``train_records``) the forensic section, :func:`detectors_report`,
+    whose detectors learn from at most ``detector_photos_n`` train-split photos."""
     if not test_records:
         raise ValueError("no photos to evaluate on")
     batch = colorize_records(generator, test_records, cfg)
@@ -142,14 +204,27 @@ def evaluate_run(generator: keras.Model, discriminator: keras.Model | None,
         "threshold": THRESHOLD,
         **quality_report(batch),
         "per_breed": per_breed_report(batch, [r.breed_name for r in test_records]),
+        "colour_distributions": forensics.colour_distributions(batch["real"],
+                                                               batch["colorized"]),
     }
     if discriminator is not None:
-        result["discriminator"] = discriminator_report(discriminator, batch)
+        result["discriminator"] = discriminator_report(discriminator, batch, n_boot, cfg.seed)
     if detector_epochs and train_records:
-        picks = list(train_records)[:: max(1, len(train_records) // detector_photos)]
-        train_batch = colorize_records(generator, picks[:detector_photos], cfg)
-        result["detector"], _ = detector_report(train_batch, batch, detector_epochs, cfg.seed,
-                                                verbose)
+        fit_records, val_records = detector_photos(train_records, detector_photos_n,
+                                                   seed=cfg.seed)
+        train_batch = colorize_records(generator, fit_records, cfg)
+        val_batch = colorize_records(generator, val_records, cfg)
+        alpha = cfg.encoder_alpha if cfg.encoder == "mobilenetv2" else 0.5
+        weights = resolve_weights(cfg.replace(encoder="mobilenetv2",
+                                              encoder_alpha=alpha)).encoder_weights
+        result["detectors"], _ = detectors_report(train_batch, val_batch, batch, detector_epochs,
+                                                  cfg.seed, verbose, n_boot, (alpha, weights))
+        dets = result["detectors"]
+        best = max((dets[k] for k in ("cnn", "features") if k in dets),
+                   key=lambda r: r["test_auc"])
+        dets["per_breed"] = forensics.per_breed_accuracy(
+            best["test_real_scores"], best["test_colorized_scores"], best["threshold"],
+            [r.breed_name for r in test_records])
     return result
 
 
@@ -179,13 +254,30 @@ def format_table(result: dict[str, Any]) -> str:
         lines += ["", f"GAN discriminator: accuracy per patch {d['per_patch_accuracy']:.1%} (real "
                   f"{d['per_patch_real_acc']:.1%}, colorized "
                   f"{d['per_patch_colorized_acc']:.1%}), per "
-                  f"image {d['per_image_accuracy']:.1%}, AUC {d['auc']:.3f}"]
-    if "detector" in result:
-        d = result["detector"]
-        lines += [f"Independent detector ({d['train_images']} training images, {d['epochs']} "
-                  f"epochs): accuracy {d['accuracy']:.1%}, AUC {d['auc']:.3f}, confusion "
-                  f"{d['confusion']} (rows: real, colorized; columns: called real, "
-                  "called colorized)"]
+                  f"image {d['per_image_accuracy']:.1%} [{d['per_image_accuracy_ci'][0]:.1%}, "
+                  f"{d['per_image_accuracy_ci'][1]:.1%}], AUC {d['auc']:.3f}"]
+    if "detectors" in result:
+        d = result["detectors"]
+        lines += ["", f"Telling real from colorized ({d['test_photos']} test photos, each once "
+                  f"real and once colorized; thresholds chosen on {d['val_photos']} validation "
+                  f"photos; detectors trained on {d['train_photos']}; [95% interval]):",
+                  f"{'':<28}{'test acc':>9}{'':>16}{'test AUC':>9}{'':>16}{'train acc':>10}"]
+        rows = [(f"{name} (no training)", r) for name, r in d["baselines"].items()]
+        rows += [(label, d[key]) for key, label in (("cnn", "small CNN (from scratch)"),
+                                                     ("features", "MobileNetV2 features"))
+                 if key in d]
+        for label, r in rows:
+            a, u = r["test_accuracy_ci"], r["test_auc_ci"]
+            train = f"{r['train_accuracy']:>10.1%}" if "train_accuracy" in r else ""
+            lines.append(f"{label:<28}{r['test_accuracy']:>9.1%} [{a[0]:.1%}, {a[1]:.1%}]"
+                         f"{r['test_auc']:>9.3f} [{u[0]:.3f}, {u[1]:.3f}]{train}")
+        for key, label in (("cnn", "small CNN"), ("features", "MobileNetV2 features")):
+            if key in d:
+                v = d[key]["vs_colourfulness"]
+                verdict = ("beats" if v["ci"][0] > 0 else "falls short of" if v["ci"][1] < 0
+                           else "does not clearly beat")
+                lines.append(f"{label} {verdict} the colourfulness bar: AUC "
+                             f"{v['difference']:+.3f} [{v['ci'][0]:+.3f}, {v['ci'][1]:+.3f}]")
     return "\n".join(lines)
 
 

@@ -40,6 +40,9 @@ SPLIT = "split.json"
 # course's comparison (notebook 02), the from-scratch U-Net
 PRETRAINED = Path(__file__).resolve().parent / "pretrained" / "generator_128.npz"
 PRETRAINED_SCRATCH = PRETRAINED.with_name("generator_scratch_128.npz")
+# the GAN discriminator of the shipped generator's run and epoch, trained briefly more against
+# the frozen shipped generator (research/ship_discriminator.py says why); notebook 05 judges with it
+PRETRAINED_DISCRIMINATOR = PRETRAINED.with_name("discriminator_128.npz")
 
 
 def model_file(run_dir: str | os.PathLike, network: str, which: str) -> Path:
@@ -200,11 +203,16 @@ def load_generator(path: str | os.PathLike) -> Any:
 def load_run(run: str | os.PathLike | None, verbose: bool = True) -> tuple[Any, Any]:
     """``(generator, discriminator or None)`` of a run folder (best, else last: a damaged
     best file is reported and the last one tried), of a generator file, or the pretrained
-    generator shipped with the package when ``run`` is None."""
+    generator and its discriminator shipped with the package when ``run`` is None."""
     if run is None:
         if not PRETRAINED.is_file():
             raise RunError(f"no run given and no pretrained generator at {PRETRAINED}")
-        return load_generator(PRETRAINED), None
+        from colorgan_utils.models import load_compact
+
+        discriminator = None
+        if PRETRAINED_DISCRIMINATOR.is_file():
+            discriminator = load_compact(PRETRAINED_DISCRIMINATOR)
+        return load_generator(PRETRAINED), discriminator
     p = Path(run).expanduser()
     if p.is_file():
         return load_generator(p), None

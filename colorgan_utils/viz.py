@@ -9,7 +9,7 @@ from __future__ import annotations
 import html
 import os
 from pathlib import Path
-from typing import Sequence
+from typing import Any, Sequence
 
 import numpy as np
 
@@ -457,5 +457,77 @@ def plot_color_prior(centres: np.ndarray, prior: np.ndarray, weights: np.ndarray
     for ax in axes:
         ax.set_xlabel("a")
         ax.set_ylabel("b")
+    fig.tight_layout()
+    return fig
+
+
+def plot_score_histograms(scores: dict[str, tuple[Sequence[float], Sequence[float], float]],
+                          bins: int = 30):
+    """One panel per scorer: its scores on the real and on the colorized test photos, and its
+    threshold (chosen on validation) as a dashed line. ``{"name": (real, colorized, t)}``."""
+    import matplotlib.pyplot as plt
+
+    fig, axes = plt.subplots(1, len(scores), figsize=(4.2 * len(scores), 3.0), squeeze=False)
+    for ax, (name, (real, colorized, t)) in zip(axes[0], scores.items()):
+        edges = np.histogram_bin_edges(np.r_[real, colorized], bins)
+        ax.hist(real, edges, alpha=0.6, label="real", color="tab:green")
+        ax.hist(colorized, edges, alpha=0.6, label="colorized", color="tab:purple")
+        ax.axvline(t, color="black", ls="--", lw=1, label="threshold")
+        ax.set_title(name, fontsize=10)
+        ax.set_ylabel("test photos")
+        ax.legend(fontsize=8)
+    fig.tight_layout()
+    return fig
+
+
+def plot_colour_distributions(dist: dict[str, Any]):
+    """Real against colorized (:func:`colorgan_utils.forensics.colour_distributions`): how much
+    colour (chroma density over all pixels) and which colours (the share of all pixels that are
+    clearly coloured in each hue band, bars painted in that hue)."""
+    import matplotlib.pyplot as plt
+    from skimage.color import lab2rgb
+
+    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(10, 3.2))
+    edges = np.asarray(dist["chroma_edges"])
+    mids = (edges[:-1] + edges[1:]) / 2
+    for name, colour in (("real", "tab:green"), ("colorized", "tab:purple")):
+        ax1.plot(mids, dist[name]["chroma"], color=colour,
+                 label=f"{name} ({dist[name]['coloured_share']:.0%} of pixels coloured)")
+    ax1.set_xlabel("Lab chroma (0 = gray)")
+    ax1.set_ylabel("density of pixels")
+    ax1.set_title("How much colour", fontsize=10)
+    ax1.legend(fontsize=8)
+    hue = np.asarray(dist["hue_edges"])
+    width = np.diff(hue)[0]
+    centres = hue[:-1] + width / 2
+    rad = np.radians(centres)
+    swatch = lab2rgb(np.stack([np.full_like(rad, 65), 45 * np.cos(rad), 45 * np.sin(rad)],
+                              -1)[None])[0]
+    ax2.bar(centres - width / 4, dist["real"]["hue"], width / 2, color=swatch,
+            edgecolor="tab:green", label="real")
+    ax2.bar(centres + width / 4, dist["colorized"]["hue"], width / 2, color=swatch,
+            edgecolor="tab:purple", hatch="//", label="colorized")
+    ax2.set_xlabel("hue angle in Lab (degrees): red 0-40, yellow ~90, green ~150, blue ~-90")
+    ax2.set_ylabel("share of all pixels")
+    ax2.set_title("Which colours (coloured pixels only)", fontsize=10)
+    ax2.legend(fontsize=8)
+    fig.tight_layout()
+    return fig
+
+
+def plot_breed_accuracy(per_breed: dict[str, dict[str, float]], n: int = 8):
+    """The detector's accuracy per breed: the ``n`` breeds where it is surest and the ``n``
+    where it is least sure (all of them when there are few)."""
+    import matplotlib.pyplot as plt
+
+    ranked = sorted(per_breed.items(), key=lambda kv: kv[1]["accuracy"])
+    shown = ranked if len(ranked) <= 2 * n else ranked[:n] + ranked[-n:]
+    fig, ax = plt.subplots(figsize=(6, 0.28 * len(shown) + 1.0))
+    names = [f"{b} ({r['photos']})" for b, r in shown]
+    ax.barh(names, [r["accuracy"] for _, r in shown], color="tab:blue")
+    ax.axvline(0.5, color="gray", ls=":", label="chance")
+    ax.set_xlim(0, 1)
+    ax.set_xlabel("accuracy on the breed's test photos (real and colorized)")
+    ax.legend(fontsize=8)
     fig.tight_layout()
     return fig

@@ -117,38 +117,69 @@ class QuizState:
     def fooling_rate(self) -> float:
         return float(np.mean(self.answers)) if self.answers else float("nan")
 
+    def interval(self, z: float = 1.96) -> tuple[float, float]:
+        """The Wilson score interval (95% by default) of the fooling rate: with 10 trials it
+        is wide, and it says so."""
+        n = len(self.answers)
+        if not n:
+            return float("nan"), float("nan")
+        p = self.fooling_rate
+        centre = (p + z * z / (2 * n)) / (1 + z * z / n)
+        half = z * np.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
+        return float(max(0.0, centre - half)), float(min(1.0, centre + half))
 
-def quiz(real: np.ndarray, colorized: np.ndarray, n_trials: int | None = None, seed: int = 0,
-         scale: int = 3) -> Any:
-    """The "real or colorized?" quiz widget: two photos, click the real one."""
+
+NOT_COMPARABLE = (
+    "Not comparable with the published figures (pix2pix: 22.5%, Zhang et al.: 32%): their "
+    "Mechanical Turk players saw each pair for about one second, at 256 px, and many players "
+    "each answered many pairs; here you look as long as you like, at whole photos, alone.")
+
+
+def quiz(real: Any, colorized: Any, n_trials: int | None = None, seed: int = 0,
+         scale: int | None = None) -> Any:
+    """The "real or colorized?" quiz widget: two photos side by side, click the real one. The
+    photos may differ in size (whole photos: each shown at its own size, small ones enlarged at
+    most 2x when ``scale`` is None). After each answer the player is told whether it was right;
+    at the end, the fooling rate with its 95% interval and why it is not the published one."""
     import ipywidgets as w
 
     state = QuizState(n_trials or len(real), seed)
     left, right = w.Image(format="png"), w.Image(format="png")
     b_left = w.Button(description="left is real")
     b_right = w.Button(description="right is real")
-    status = w.HTML()
+    feedback, status = w.HTML(), w.HTML()
+
+    def draw(view: Any, image: np.ndarray) -> None:
+        k = scale or display_scale(image, 320)
+        view.value = to_png(image, k)
+        view.width, view.height = image.shape[1] * k, image.shape[0] * k
 
     def show() -> None:
         if state.done:
+            low, high = state.interval()
             status.value = (f"<b>Done.</b> You were fooled in {state.fooling_rate:.0%} of "
-                            f"{state.n_trials} trials (pix2pix: 22.5%, Zhang et al.: 32%; "
-                            "50% = indistinguishable).")
+                            f"{state.n_trials} trials (95% interval {low:.0%} to {high:.0%}; "
+                            f"50% = indistinguishable). {NOT_COMPARABLE}")
             b_left.disabled = b_right.disabled = True
             return
         i, real_left = state.current()
         a, b = (real[i], colorized[i]) if real_left else (colorized[i], real[i])
-        left.value, right.value = to_png(a, scale), to_png(b, scale)
+        draw(left, np.asarray(a))
+        draw(right, np.asarray(b))
         status.value = f"trial {len(state.answers) + 1} of {state.n_trials}: which is real?"
 
     def click(picked_left: bool) -> None:
-        state.answer(picked_left)
+        _, real_left = state.current()
+        right_answer = state.answer(picked_left)
+        side = "left" if real_left else "right"
+        feedback.value = (f"<b>Right</b>: the {side} one was the real photo." if right_answer
+                          else f"<b>Fooled</b>: the {side} one was the real photo.")
         show()
 
     b_left.on_click(lambda _: click(True))
     b_right.on_click(lambda _: click(False))
     show()
-    box = w.VBox([w.HBox([left, right]), w.HBox([b_left, b_right]), status])
+    box = w.VBox([w.HBox([left, right]), w.HBox([b_left, b_right]), feedback, status])
     box.state = state
     return box
 

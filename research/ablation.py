@@ -109,10 +109,9 @@ def main() -> None:
             print(name, json.dumps(rows[name]), flush=True)
             continue
         generator, discriminator = load_run(run)
-        res = evaluate_run(generator, discriminator, splits["test"], cfg,
-                           splits["train"][:: max(1, len(splits["train"])
-                                                  // args.detector_photos)],
-                           args.detector_epochs, run=str(run))
+        res = evaluate_run(generator, discriminator, splits["test"], cfg, splits["train"],
+                           args.detector_epochs, run=str(run),
+                           detector_photos_n=args.detector_photos)
         q = res["quality"]
         rows[name] = {
             "psnr": q["model"]["psnr"], "ssim": q["model"]["ssim"],
@@ -122,7 +121,8 @@ def main() -> None:
             "gray_ciede2000": q["gray_baseline"]["ciede2000"],
             "real_cf": q["real"]["colorfulness"],
             "discriminator_acc": res["discriminator"]["per_image_accuracy"],
-            "detector_auc": res["detector"]["auc"], "detector_acc": res["detector"]["accuracy"],
+            "detector_auc": res["detectors"]["cnn"]["test_auc"],
+            "detector_acc": res["detectors"]["cnn"]["test_accuracy"],
             **info, "settings": VARIANTS.get(name) or GPU_VARIANTS[name],
         }
         cached.write_text(json.dumps(rows[name]))

@@ -1,3 +1,4 @@
+import io
 import json
 import os
 import subprocess
@@ -106,14 +107,25 @@ def test_evaluation_figures_are_the_known_answers(run_dir, splits):
     assert res["l1_ab"]["gray_baseline"] == pytest.approx(np.abs(batch["ab"]).mean(), rel=1e-5)
     assert res["l1_ab"]["model"] == pytest.approx(
         np.abs(batch["colorized_ab"] - batch["ab"]).mean(), rel=1e-5)
-    crit, det = res["discriminator"], res["detector"]
-    for block, acc in ((crit, "per_image_accuracy"), (det, "accuracy")):
+    crit, det = res["discriminator"], res["detectors"]
+    blocks = [(crit, "per_image_accuracy")] + [(det[k], "test_accuracy") for k in ("cnn",
+                                                                                   "features")]
+    blocks += [(b, "test_accuracy") for b in det["baselines"].values()]
+    for block, acc in blocks:
         cm = np.array(block["confusion"])
         assert cm.sum(axis=1).tolist() == [n, n]  # every real and every colorized photo once
         assert block[acc] == pytest.approx(np.trace(cm) / cm.sum())
+        low, high = block[acc + "_ci"]
+        assert low <= block[acc] <= high
     assert crit["per_patch_accuracy"] == pytest.approx(
         (crit["per_patch_real_acc"] + crit["per_patch_colorized_acc"]) / 2)
-    assert det["train_images"] == 2 * len(splits["train"]) and det["test_images"] == 2 * n
+    # the detectors' photos: the train split, split by photo into their train and validation
+    assert det["train_photos"] + det["val_photos"] == len(splits["train"])
+    assert det["test_photos"] == n and det["val_photos"] >= 1
+    for key in ("cnn", "features"):
+        assert len(det[key]["test_real_scores"]) == len(det[key]["test_colorized_scores"]) == n
+        assert 1 <= det[key]["best_epoch"] <= det[key]["epochs_run"] <= 1 + 200
+    assert sum(r["photos"] for r in det["per_breed"].values()) == n
     breeds = sorted({r.breed_name for r in splits["test"]})
     assert sorted(res["per_breed"]) == breeds  # every test breed, each photo once
     assert sum(r["photos"] for r in res["per_breed"].values()) == n
@@ -130,7 +142,10 @@ def test_cli_evaluate_writes_json(run_dir, data_dir, tmp_path):
                          env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"})
     assert res.returncode == 0, res.stderr[-2000:]
     data = json.loads(out.read_text())
-    assert {"images", "quality", "l1_ab", "discriminator", "detector", "threshold"} <= set(data)
+    assert {"images", "quality", "l1_ab", "discriminator", "detectors", "threshold",
+            "colour_distributions"} <= set(data)
+    assert {"baselines", "cnn", "features"} <= set(data["detectors"])
+    assert "beat" in res.stdout or "falls short" in res.stdout  # the bar, said plainly
     assert "PSNR" in res.stdout
 
 
@@ -210,15 +225,32 @@ def test_quiz_fooling_rate():
         _, real_left = s2.current()
         s2.answer(picked_left=real_left if k % 2 else not real_left)
     assert s2.fooling_rate == 0.5
+    # Wilson 95% interval, known answers: 2 of 4 -> [0.150, 0.850]; 10 of 10 -> [0.722, 1]
+    assert s2.interval() == pytest.approx((0.1500, 0.8500), abs=5e-4)
+    assert state.interval() == pytest.approx((0.7225, 1.0), abs=5e-4)
+    assert np.isnan(QuizState(3).interval()[0])  # no answers yet: no interval
 
 
 def test_quiz_widget_clicks():
-    real, colorized = np.zeros((2, 4, 4, 3)), np.ones((2, 4, 4, 3))
-    box = quiz(real, colorized, scale=1)
+    """Whole photos of different sizes at their own size; each answer is told; the end gives
+    the rate, its interval and why it differs from the published studies."""
+    real = [np.zeros((30, 50, 3)), np.zeros((200, 120, 3))]
+    colorized = [np.ones((40, 40, 3)), np.ones((300, 200, 3))]
+    box = quiz(real, colorized)
+    left, right = box.children[0].children
+    i, real_left = box.state.current()
+    shown = Image.open(io.BytesIO((left if real_left else right).value)).size
+    assert shown == (real[i].shape[1] * 2, real[i].shape[0] * 2) or shown == real[i].shape[1::-1]
     buttons = box.children[1].children
-    buttons[0].click()
-    buttons[1].click()
-    assert box.state.done and "fooled" in box.children[2].value
+    feedback = box.children[2]
+    buttons[0 if real_left else 1].click()  # the real one
+    assert "Right" in feedback.value
+    _, real_left = box.state.current()
+    buttons[1 if real_left else 0].click()  # the colorized one
+    assert "Fooled" in feedback.value
+    end = box.children[3].value
+    assert box.state.done and "fooled in 50% of 2 trials" in end
+    assert "95% interval 9% to 91%" in end and "one second" in end
 
 
 # ------------------------------------------------------------------ detector maps
@@ -308,7 +340,8 @@ def test_shipped_pretrained_generator_colorizes(real_photo, tmp_path):
 
     assert PRETRAINED.stat().st_size <= 10 * 1024 * 1024
     g, discriminator = load_run(None)
-    assert discriminator is None
+    assert discriminator is not None  # the GAN's verdict ships with the generator
+    assert discriminator.input_shape == [(None, 128, 128, 1), (None, 128, 128, 2)]
     from colorgan_utils.models import training_size
 
     assert g.input_shape == (None, None, None, 1) and training_size(g) == 128
@@ -376,28 +409,35 @@ def test_discriminator_report_on_known_logits():
     assert tie["per_patch_accuracy"] == 0.5 and tie["confusion"] == [[0, n], [0, n]]
 
 
-def test_detector_learns_a_trivially_separable_set_the_right_way_round():
-    from colorgan_utils.detector import detector_scores, train_detector
-    from colorgan_utils.evaluation import detector_report
+def test_detectors_report_tells_reddish_real_from_bluish_colorized():
+    """The forensic section end to end on a trivially separable set: every scorer's test figures,
+    the CNN the right way round, and the colourfulness bar beaten (red and green photos are equally
+    colourful: colourfulness alone is at chance here)."""
+    from colorgan_utils.detector import detector_scores
+    from colorgan_utils.evaluation import detectors_report
 
     rng = np.random.default_rng(0)
 
     def images(n, channel):
-        x = rng.uniform(0.0, 0.2, (n, 16, 16, 3)).astype("float32")
+        x = rng.uniform(0.0, 0.2, (n, 32, 32, 3)).astype("float32")
         x[..., channel] += 0.7
         return x
 
-    train = {"real": images(96, 0), "colorized": images(96, 2)}  # real: reddish; colorized: bluish
-    test = {"real": images(24, 0), "colorized": images(24, 2)}
-    rep, model = detector_report(train, test, epochs=4)
-    assert rep["accuracy"] > 0.9 and rep["auc"] > 0.9  # AUC > 0.5: "real" scores higher
-    assert rep["confusion"][0][0] > 20 and rep["confusion"][1][1] > 20
-    assert (rep["train_images"], rep["test_images"], rep["epochs"]) == (192, 48, 4)
-    real, fake = (detector_scores(model, test[k]) for k in ("real", "colorized"))
-    assert rep["roc"] == {k: v for k, v in roc(real, fake).items() if k in ("fpr", "tpr")}
-    same = train_detector(train["real"], train["colorized"], epochs=4, seed=0)  # the default
-    for x, y in zip(model.get_weights(), same.get_weights()):
-        np.testing.assert_array_equal(x, y)
+    def batch(n):
+        return {"real": images(n, 0), "colorized": images(n, 1)}  # real: reddish; fake: green
+
+    train, val, test = batch(48), batch(16), batch(24)
+    rep, models = detectors_report(train, val, test, epochs=4, n_boot=50, features=(0.35, None))
+    assert (rep["train_photos"], rep["val_photos"], rep["test_photos"]) == (48, 16, 24)
+    assert set(rep["baselines"]) == {"colourfulness", "mean chroma"}
+    for key in ("cnn", "features"):
+        r = rep[key]
+        assert r["test_auc"] > 0.9 and r["test_accuracy"] > 0.9
+        assert r["confusion"][0][0] > 20 and r["confusion"][1][1] > 20
+        assert r["vs_colourfulness"]["difference"] > 0.3
+    real = detector_scores(models["cnn"], test["real"])
+    assert real.tolist() == rep["cnn"]["test_real_scores"]
+    assert np.median(real) > 0.5
 
 
 def test_best_generator_is_the_epoch_with_the_lowest_validation_loss(tmp_path):
@@ -486,12 +526,17 @@ def test_checkpoint_prefers_adversarial_epochs_resumes_its_best_and_skips_diverg
 
 
 def test_detector_architecture_is_the_documented_one():
-    """Three 3x3 conv blocks of width, 2x width, 4x width (no biases: BatchNorm follows), two
-    2x2 poolings, global pooling, one logit; inputs in [0, 1] are seen in [-1, 1]."""
+    """Random flips and shifts (training only), three 3x3 conv blocks of width, 2x width, 4x
+    width (no biases: BatchNorm follows), two 2x2 poolings, global pooling, one logit; inputs in
+    [0, 1] are seen in [-1, 1]."""
     import keras
 
     model = build_detector(32, width=16)
     names = [ly.name for ly in model.layers]
+    assert names[:3] == ["rgb", "flip", "shift"]
+    plain = build_detector(32, width=16, augment=False)
+    names = [ly.name for ly in plain.layers]
+    assert plain.count_params() == model.count_params()  # augmentation has no weights
     assert names[0] == "rgb" and names[2:] == [
         "conv1", "bn1", "relu1", "pool1", "conv2", "bn2", "relu2", "pool2", "conv3", "bn3",
         "features", "gap", "logit"]
@@ -502,7 +547,7 @@ def test_detector_architecture_is_the_documented_one():
     assert tuple(model.get_layer("features").output.shape) == (None, 8, 8, 4 * w)
     assert tuple(model.output.shape) == (None, 1) and model.name == "detector"
     assert all(model.get_layer(f"conv{i}").kernel_size == (3, 3) for i in (1, 2, 3))
-    scale = keras.Model(model.input, model.layers[1].output)
+    scale = keras.Model(plain.input, plain.layers[1].output)
     np.testing.assert_allclose(scale(np.stack([np.zeros((32, 32, 3)), np.ones((32, 32, 3))]))
                                .numpy()[:, 0, 0, 0], [-1.0, 1.0])
     assert build_detector(16, width=4, name="other").name == "other"
@@ -512,13 +557,17 @@ def test_detector_training_follows_epochs_batch_and_seed(capsys):
     from colorgan_utils.detector import detector_scores, train_detector
 
     rng = np.random.default_rng(1)
-    real, fake = rng.random((2, 40, 16, 16, 3)).astype("float32")
-    a = train_detector(real, fake, epochs=2, batch_size=16, width=4, seed=3)
+    real, fake, val_real, val_fake = rng.random((4, 40, 16, 16, 3)).astype("float32")
+    a, history = train_detector(real, fake, val_real, val_fake, epochs=2, batch_size=16,
+                                width=4, seed=3)
     assert int(a.optimizer.iterations) == 2 * 5  # 80 photos in batches of 16, twice
+    assert len(history["val_auc"]) == 2  # patience 3: no early stop within 2 epochs
     assert a.get_layer("conv1").filters == 4
     assert float(a.optimizer.learning_rate) == pytest.approx(1e-3)
-    b = train_detector(real, fake, epochs=2, batch_size=16, width=4, seed=3)
-    c = train_detector(real, fake, epochs=2, batch_size=16, width=4, seed=4)
+    b, _ = train_detector(real, fake, val_real, val_fake, epochs=2, batch_size=16, width=4,
+                          seed=3)
+    c, _ = train_detector(real, fake, val_real, val_fake, epochs=2, batch_size=16, width=4,
+                          seed=4)
     for x, y in zip(a.get_weights(), b.get_weights()):
         np.testing.assert_array_equal(x, y)  # the same seed: the same detector
     assert not all(np.array_equal(x, y) for x, y in zip(a.get_weights(), c.get_weights()))
@@ -528,16 +577,8 @@ def test_detector_training_follows_epochs_batch_and_seed(capsys):
     capsys.readouterr()
     np.testing.assert_allclose(detector_scores(a, photos), 1 / (1 + np.exp(-logits)), rtol=1e-5)
     assert capsys.readouterr().out == ""  # no progress bar per call (notebook 05 calls it often)
-    # its "accuracy" (what fit prints) is the share of logits on the right side of 0: moved
-    # so that many logits lie between 0 and 0.5, where a probability threshold would differ
-    dense = a.get_layer("logit")
-    weight, bias = dense.get_weights()
-    dense.set_weights([weight, bias - np.median(logits) + 0.25])
-    logits = a.predict(photos, verbose=0)[:, 0]
-    assert ((logits > 0) & (logits < 0.5)).sum() > 30
-    labels = (rng.random(130) < 0.5).astype("float32")
-    got = a.evaluate(photos, labels, verbose=0, return_dict=True)
-    assert got["accuracy"] == pytest.approx(np.mean((logits > 0) == (labels == 1)), abs=1e-6)
+    # augmentation is for training only: the same photo scores the same twice
+    np.testing.assert_array_equal(detector_scores(a, photos[:4]), detector_scores(a, photos[:4]))
 
 
 def test_format_table_prints_each_figure_in_its_place():
@@ -556,12 +597,30 @@ def test_format_table_prints_each_figure_in_its_place():
     assert format_table(res).splitlines() == head
     res["discriminator"] = {"per_patch_accuracy": 0.8, "per_patch_real_acc": 0.75,
                             "per_patch_colorized_acc": 0.85, "per_image_accuracy": 0.857,
-                            "auc": 0.9604}
-    res["detector"] = {"train_images": 4000, "epochs": 3, "accuracy": 0.542, "auc": 0.8271,
-                       "confusion": [[513, 4], [470, 47]]}
+                            "per_image_accuracy_ci": (0.83, 0.88), "auc": 0.9604}
+
+    def scorer(acc, auc, ci, train=None):
+        r = {"test_accuracy": acc, "test_accuracy_ci": (acc - ci, acc + ci), "test_auc": auc,
+             "test_auc_ci": (auc - ci, auc + ci)}
+        return r if train is None else {**r, "train_accuracy": train}
+
+    res["detectors"] = {
+        "train_photos": 900, "val_photos": 300, "test_photos": 517,
+        "baselines": {"colourfulness": scorer(0.779, 0.858, 0.02)},
+        "cnn": {**scorer(0.738, 0.800, 0.02, 0.729),
+                "vs_colourfulness": {"difference": -0.057, "ci": (-0.08, -0.03)}},
+        "features": {**scorer(0.983, 0.998, 0.01, 0.999),
+                     "vs_colourfulness": {"difference": 0.14, "ci": (0.12, 0.16)}},
+    }
     assert format_table(res).splitlines() == head + [
         "", "GAN discriminator: accuracy per patch 80.0% (real 75.0%, colorized 85.0%), per "
-            "image 85.7%, AUC 0.960",
-        "Independent detector (4000 training images, 3 epochs): accuracy 54.2%, AUC 0.827, "
-        "confusion [[513, 4], [470, 47]] (rows: real, colorized; columns: called real, called "
-        "colorized)"]
+            "image 85.7% [83.0%, 88.0%], AUC 0.960",
+        "", "Telling real from colorized (517 test photos, each once real and once colorized; "
+            "thresholds chosen on 300 validation photos; detectors trained on 900; [95% "
+            "interval]):",
+        "                             test acc                 test AUC                 train acc",
+        "colourfulness (no training)     77.9% [75.9%, 79.9%]    0.858 [0.838, 0.878]",
+        "small CNN (from scratch)        73.8% [71.8%, 75.8%]    0.800 [0.780, 0.820]     72.9%",
+        "MobileNetV2 features            98.3% [97.3%, 99.3%]    0.998 [0.988, 1.008]     99.9%",
+        "small CNN falls short of the colourfulness bar: AUC -0.057 [-0.080, -0.030]",
+        "MobileNetV2 features beats the colourfulness bar: AUC +0.140 [+0.120, +0.160]"]
