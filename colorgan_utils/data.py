@@ -272,6 +272,22 @@ def _chroma_stats(im: Image.Image) -> tuple[float, float]:
     return float(c.mean()), float(np.percentile(c, 99))
 
 
+def is_utf8(path: str | os.PathLike) -> bool:
+    """Whether a file name can be handed to TensorFlow (a name that is not valid UTF-8 comes
+    back from ``os.listdir`` with surrogate escapes, and ``tf.io.read_file`` refuses it)."""
+    try:
+        str(path).encode("utf-8")
+        return True
+    except UnicodeEncodeError:
+        return False
+
+
+def printable(path: str | os.PathLike) -> str:
+    """A file name safe to print and to write as UTF-8 JSON: bytes that are not valid UTF-8
+    shown as ``\\xff``."""
+    return os.fsencode(str(path)).decode("utf-8", "backslashreplace")
+
+
 def check_image(path: str | os.PathLike, min_side: int, bw_mean_chroma: float = 2.5,
                 bw_p99_chroma: float = 10.0) -> tuple[str, str, int, int]:
     """Check one file once. Returns ``(status, reason, width, height)``.
@@ -280,6 +296,9 @@ def check_image(path: str | os.PathLike, min_side: int, bw_mean_chroma: float = 
     (a black-and-white photo) or ``"rejected"``.
     """
     path = Path(path)
+    if not is_utf8(path):
+        return ("rejected", "the file name (or its folder's) is not valid UTF-8, which "
+                "TensorFlow cannot open: rename it", 0, 0)
     try:
         if path.stat().st_size == 0:
             return "rejected", "empty file (0 bytes)", 0, 0
@@ -320,8 +339,8 @@ def check_image(path: str | os.PathLike, min_side: int, bw_mean_chroma: float = 
 
 def _scan_key(jobs: list[tuple[Path, str]], side: int, cfg: Config) -> str:
     """What a scan's result depends on: every file's name, size and modification time, and the
-    checks' settings."""
-    h = hashlib.sha1(f"v2 {side} {cfg.bw_mean_chroma} {cfg.bw_p99_chroma}\n".encode())
+    checks' settings and version (v3: names that are not UTF-8 rejected)."""
+    h = hashlib.sha1(f"v3 {side} {cfg.bw_mean_chroma} {cfg.bw_p99_chroma}\n".encode())
     for f, _ in jobs:
         st = f.stat()
         h.update(os.fsencode(f) + f" {st.st_size} {st.st_mtime_ns}\n".encode())
@@ -424,7 +443,7 @@ def scan_folder(path: str | os.PathLike, cfg: Config | None = None,
             elif status == "black_and_white":
                 report.black_and_white.append(FileIssue(str(f), breed, reason))
             else:
-                report.rejected.append(FileIssue(str(f), breed, reason))
+                report.rejected.append(FileIssue(printable(f), printable(breed), reason))
             if bar is not None and ((i + 1) % 200 == 0 or i + 1 == len(jobs)):
                 bar.update(i + 1)
     if not report.good and not report.black_and_white:

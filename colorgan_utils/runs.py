@@ -86,15 +86,16 @@ def _alive(pid: int) -> bool:
 def check_unlocked(run_dir: str | os.PathLike) -> int | None:
     """Raise the one-line :class:`RunError` when another live process owns ``run_dir``
     (the CLI asks before TensorFlow starts); returns the PID of a stale lock (its process no
-    longer runs on this host), else None."""
+    longer runs on this host; -1 for an empty or damaged lock file, which a kill during its
+    write leaves: a lock is written whole, see :func:`lock`), else None."""
     path = Path(run_dir) / LOCK
     try:
-        owner = json.loads(path.read_text() or "{}")
+        owner = json.loads(path.read_text())
+        pid, host = int(owner["pid"]), str(owner["host"])
     except FileNotFoundError:
         return None
-    except (OSError, json.JSONDecodeError):
-        owner = {}
-    pid, host = int(owner.get("pid", -1)), owner.get("host", "?")
+    except (OSError, ValueError, KeyError, TypeError):  # empty, damaged or foreign
+        return -1
     if host == socket.gethostname() and (pid <= 0 or not _alive(pid)):
         return pid
     since = time.strftime("%Y-%m-%d %H:%M", time.localtime(owner.get("since", 0)))
@@ -103,25 +104,71 @@ def check_unlocked(run_dir: str | os.PathLike) -> int | None:
         f"finish, or, if it is not running, delete {path}")
 
 
+def _create_lock(path: Path, me: dict[str, Any]) -> bool:
+    """Create the lock file with its content in one step (a hard link of a finished
+    temporary file: no other process ever reads it half-written); False if it exists. Where
+    hard links are not supported, an exclusive create and a write."""
+    tmp = path.with_name(f"{LOCK}.{os.getpid()}.tmp")
+    tmp.write_text(json.dumps(me))
+    try:
+        os.link(tmp, path)
+        return True
+    except FileExistsError:
+        return False
+    except OSError:  # no hard links on this file system
+        try:
+            fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
+        except FileExistsError:
+            return False
+        with os.fdopen(fd, "w") as f:
+            json.dump(me, f)
+        return True
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def _take_over(run_dir: str | os.PathLike, path: Path, me: dict[str, Any]) -> bool:
+    """Replace a stale lock, one process at a time: under a guard file, check again that the
+    lock is stale (raising if its owner now lives), remove it and create ours. False when
+    another process holds the guard (try again)."""
+    guard = path.with_name(LOCK + ".takeover")
+    try:
+        os.close(os.open(guard, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644))
+    except FileExistsError:
+        try:
+            if time.time() - guard.stat().st_mtime > 30:  # its owner died while taking over
+                guard.unlink(missing_ok=True)
+        except FileNotFoundError:
+            pass
+        time.sleep(0.05)
+        return False
+    try:
+        pid = check_unlocked(run_dir)  # raises if the lock is now a live process's
+        if pid is not None:
+            warnings.warn(f"{path}: stale lock of PID {pid} (no longer running); taking "
+                          "over", stacklevel=4)
+            path.unlink(missing_ok=True)
+        return _create_lock(path, me)
+    finally:
+        guard.unlink(missing_ok=True)
+
+
 @contextmanager
 def lock(run_dir: str | os.PathLike) -> Iterator[Path]:
     """Own ``run_dir`` while training: a second ``train`` on the same folder is refused with a
     one-line :class:`RunError` naming the owner's PID and host. A lock left by a process that
-    no longer runs on this host is stale: it is taken over with a warning."""
+    no longer runs on this host (or an empty or damaged lock file) is stale: it is taken over
+    with a warning, by one process only when several try at once."""
     path = Path(run_dir) / LOCK
     me = {"pid": os.getpid(), "host": socket.gethostname(), "since": time.time()}
-    for _ in range(2):
-        try:
-            fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
-        except FileExistsError:
-            pid = check_unlocked(run_dir)
-            warnings.warn(f"{path}: stale lock of PID {pid} (no longer running); taking "
-                          "over", stacklevel=3)
-            path.unlink(missing_ok=True)
-            continue
-        with os.fdopen(fd, "w") as f:
-            json.dump(me, f)
-        break
+    deadline = time.monotonic() + 60
+    while not _create_lock(path, me):
+        check_unlocked(run_dir)  # a live owner: RunError
+        if _take_over(run_dir, path, me):
+            break
+        if time.monotonic() > deadline:
+            raise RunError(f"{path}: could not take over a stale lock within a minute; delete "
+                           "it and try again")
     try:
         yield path
     finally:

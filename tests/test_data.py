@@ -568,3 +568,33 @@ def test_a_colour_photo_with_little_colour_is_not_black_and_white(tmp_path):
     img[:, :, 0] += 2  # a faint tint everywhere, no strong colour: low mean, low p99
     Image.fromarray(img).save(tmp_path / "tint.png")
     assert check_image(tmp_path / "tint.png", 32)[0] == "black_and_white"
+
+
+def test_a_file_name_that_is_not_utf8_is_rejected_by_name_and_training_data_still_loads(
+        tmp_path, photo_paths):
+    """A name with bytes that are not UTF-8 (a camera or an old archive can write one) is
+    rejected by the scan, named with its bytes escaped, and never reaches TensorFlow: the split
+    and the pipeline run on the other photos."""
+    import json
+    import os
+
+    from colorgan_utils.data import load_splits, make_dataset, scan_folder
+
+    breed = tmp_path / "Images" / "n02085620-Chihuahua"
+    breed.mkdir(parents=True)
+    for i, p in enumerate(photo_paths[:4]):
+        shutil.copy(p, breed / f"ok{i}.jpg")
+    bad = os.fsencode(breed) + b"/bad\xff\xfe.jpg"
+    shutil.copy(photo_paths[0], bad)
+    report = scan_folder(tmp_path, min_side=32)
+    assert len(report.good) == 4 and len(report.rejected) == 1
+    issue = report.rejected[0]
+    assert issue.path.endswith("bad\\xff\\xfe.jpg") and "not valid UTF-8" in issue.reason
+    assert "bad\\xff\\xfe.jpg" in report.format()
+    json.dumps(report.to_dict()).encode("utf-8")  # printable and writable as UTF-8
+    cfg = get_config("smoke", environ={})  # 32 px, shorter sides of 32 px and more
+    _, splits = load_splits(cfg, tmp_path)
+    records = sum(splits.values(), [])
+    assert len(records) == 4
+    lum, ab = next(iter(make_dataset(records, cfg, training=False, batch_size=4, cache=False)))
+    assert lum.shape[0] == 4

@@ -57,6 +57,59 @@ def test_a_stale_lock_is_taken_over(tmp_path):
             assert json.loads((tmp_path / runs.LOCK).read_text())["pid"] == os.getpid()
 
 
+@pytest.mark.parametrize("content", ["", "{\"pid\": 12", "[1, 2]"])
+def test_an_empty_or_damaged_lock_is_stale(tmp_path, content):
+    """A kill while a lock was being written leaves it empty or cut short: that is a stale
+    lock, taken over with a warning, not a "PID -1 since 1970" owner that blocks the folder."""
+    (tmp_path / runs.LOCK).write_text(content)
+    assert runs.check_unlocked(tmp_path) == -1
+    with pytest.warns(UserWarning, match="stale lock of PID -1"):
+        with runs.lock(tmp_path):
+            assert json.loads((tmp_path / runs.LOCK).read_text())["pid"] == os.getpid()
+    assert sorted(p.name for p in tmp_path.iterdir()) == []  # no guard or temporary file left
+
+
+_RACE = """
+import json, pathlib, sys, time
+from colorgan_utils import runs
+unlink = pathlib.Path.unlink
+def slow_unlink(self, *args, **kwargs):  # widen the window between reading and removing
+    if self.name == runs.LOCK:
+        time.sleep(0.3)
+    return unlink(self, *args, **kwargs)
+pathlib.Path.unlink = slow_unlink
+from colorgan_utils.errors import RunError
+folder, start = sys.argv[1], float(sys.argv[2])
+while time.time() < start:
+    pass
+try:
+    with runs.lock(folder):
+        print("owner", flush=True)
+        time.sleep(1.5)  # hold it while the others try
+except RunError:
+    print("refused", flush=True)
+"""
+
+
+def test_only_one_of_several_trains_takes_over_a_stale_lock(tmp_path):
+    """Six processes find the same stale lock at the same moment: exactly one takes it over,
+    the others are refused (reading, removing and re-creating it without a guard let two own
+    the folder)."""
+    import socket
+    import time
+
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
+                          capture_output=True, text=True).stdout.strip()
+    (tmp_path / runs.LOCK).write_text(json.dumps({"pid": int(dead), "host": socket.gethostname(),
+                                                  "since": 0}))
+    start = time.time() + 3.0  # every process imported and waiting by then
+    procs = [subprocess.Popen([sys.executable, "-W", "ignore", "-c", _RACE, str(tmp_path),
+                               str(start)], stdout=subprocess.PIPE, text=True, cwd=ROOT)
+             for _ in range(6)]
+    outcomes = sorted(p.communicate(timeout=60)[0].strip() for p in procs)
+    assert outcomes == ["owner"] + ["refused"] * 5
+
+
 def test_cli_refuses_a_locked_run_in_one_line(tmp_path):
     (tmp_path / "run").mkdir()
     with runs.lock(tmp_path / "run"):
