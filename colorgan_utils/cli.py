@@ -222,11 +222,20 @@ def build_parser() -> argparse.ArgumentParser:
     co.add_argument("--run", default=None,
                     help="run folder or generator file (default: the shipped pretrained one)")
     co.add_argument("--out", required=True, help="output folder: <stem>.png per input")
-    co.add_argument("--render-size", type=_count(32), default=256,
+    co.add_argument("--render-size", type=_count(64), default=256,
                     help="shorter side (px) the generator sees; colour is then laid on the "
                          "photo's own full-size lightness (default 256)")
     co.set_defaults(func=_colorize)
     return parser
+
+
+INTERRUPTED = {
+    "_train": "interrupted: run the same command again to resume after the last finished epoch",
+    "_colorize": ("interrupted: every photo listed above as written is complete (no half-written "
+                  "file is left); a rerun does not overwrite them but writes name-2.png beside "
+                  "them, so give it only the photos that are missing"),
+    "_evaluate": "interrupted: nothing was written",
+}
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -235,8 +244,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return args.func(args)
     except KeyboardInterrupt:
-        print("interrupted: run the same command again to resume after the last epoch",
-              file=sys.stderr)
+        print(INTERRUPTED.get(args.func.__name__, "interrupted"), file=sys.stderr)
         return 130
     except (ColorGANError, ValueError, OSError) as exc:  # incl. FileNotFoundError
         print(f"error: {exc}", file=sys.stderr)

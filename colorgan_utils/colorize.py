@@ -189,6 +189,10 @@ def expand_inputs(inputs: Iterable[str | os.PathLike]) -> tuple[list[Path], list
             found, folders = 0, 0
             for f in sorted(p.iterdir()):
                 folders += f.is_dir() and not f.name.startswith(".")
+                if f.is_symlink() and not f.exists() and not f.name.startswith("."):
+                    skipped.append((str(f), "a link to nothing (its target is missing, or it "
+                                            "links to itself)"))
+                    continue
                 if f.name.startswith(".") or not f.is_file():
                     continue
                 if f.suffix.lower() in IMAGE_SUFFIXES:
@@ -203,6 +207,9 @@ def expand_inputs(inputs: Iterable[str | os.PathLike]) -> tuple[list[Path], list
                                         f"(e.g. {p}/*)"))
         elif p.exists() and not p.is_file():  # a named pipe or a device: never read (it can hang)
             skipped.append((str(p), "not a regular file (a pipe, socket or device)"))
+        elif p.is_symlink() and not p.exists():
+            skipped.append((str(p), "a link to nothing (its target is missing, or it links to "
+                                    "itself)"))
         else:
             photos.append(p)
     return photos, skipped
@@ -265,6 +272,7 @@ def colorize_files(generator: Any, inputs: Iterable[str | os.PathLike],
     colorizer = colorizer_for(generator, render_size)
     used: set[str] = set()
     pending: list[tuple[Path, Path, cf.Future]] = []
+    sizes: dict[Path, str] = {}
 
     def finish(item: tuple[Path, Path, cf.Future]) -> None:
         src, target, future = item
@@ -275,6 +283,8 @@ def colorize_files(generator: Any, inputs: Iterable[str | os.PathLike],
                 print(f"skipped {src}: {error}")
         else:
             report.written.append((str(src), str(target)))
+            if verbose:  # said once the file is really there
+                print(f"{src} -> {target} ({sizes.pop(target)})")
 
     with cf.ThreadPoolExecutor(2) as readers, cf.ThreadPoolExecutor(2) as writers:
         for path, photo in _prefetch(photos, readers):
@@ -293,8 +303,7 @@ def colorize_files(generator: Any, inputs: Iterable[str | os.PathLike],
             used.add(stem)
             target = out / f"{stem}.png"
             pending.append((path, target, writers.submit(_write_png, colour, target)))
-            if verbose:
-                print(f"{path} -> {target} ({photo.shape[1]}x{photo.shape[0]})")
+            sizes[target] = f"{photo.shape[1]}x{photo.shape[0]}"
             while pending and pending[0][2].done():
                 finish(pending.pop(0))
         for item in pending:

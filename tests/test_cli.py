@@ -72,7 +72,7 @@ def test_numbers_are_validated_by_argparse(capsys):
 
     for argv in (["train", "--out", "x", "--epochs", "0"], ["train", "--out", "x",
                  "--batch-size", "0"], ["evaluate", "--run", "x", "--detector-epochs", "-2"],
-                 ["colorize", "a.jpg", "--out", "o", "--render-size", "8"]):
+                 ["colorize", "a.jpg", "--out", "o", "--render-size", "32"]):
         with pytest.raises(SystemExit) as info:
             main(argv)
         assert info.value.code == 2

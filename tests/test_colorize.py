@@ -411,3 +411,60 @@ def test_a_named_pipe_is_skipped_and_never_read(tmp_path, generator, real_photo)
     assert report.skipped == [(str(tmp_path / "pipe.jpg"),
                                "not a regular file (a pipe, socket or device)")]
     assert [Path(i).name for i, _ in report.written] == ["a.jpg"]
+
+
+def test_a_photo_is_announced_only_once_its_file_is_written(tmp_path, generator, real_photo,
+                                                            monkeypatch, capsys):
+    """"a -> a.png" is printed after the write succeeded; a write that fails prints the
+    reason instead, never a line that claims a file that is not there."""
+    for name in ("a", "b"):
+        real_photo.save(tmp_path / f"{name}.jpg")
+    real_replace = os.replace
+
+    def full_disk_for_b(src, dst):
+        if Path(dst).name == "b.png":
+            raise OSError(28, "No space left on device")
+        return real_replace(src, dst)
+
+    monkeypatch.setattr(colorize.os, "replace", full_disk_for_b)
+    colorize_files(generator, [tmp_path / "a.jpg", tmp_path / "b.jpg"], tmp_path / "out")
+    out = capsys.readouterr().out.splitlines()
+    assert out[0] == f"{tmp_path / 'a.jpg'} -> {tmp_path / 'out' / 'a.png'} (" + \
+        f"{real_photo.width}x{real_photo.height})"
+    assert out[1].startswith(f"skipped {tmp_path / 'b.jpg'}: cannot write")
+    assert "No space left on device" in out[1] and str(tmp_path / "out" / "b.png") in out[1]
+    assert len(out) == 2
+
+
+def test_links_to_nothing_are_listed_as_skipped(tmp_path, generator, real_photo):
+    """A dangling link and a link to itself, inside a folder and given by name: each is
+    listed with the reason, not dropped silently."""
+    folder = tmp_path / "in"
+    folder.mkdir()
+    real_photo.save(folder / "dog.jpg")
+    (folder / "gone.jpg").symlink_to(tmp_path / "deleted.jpg")
+    (folder / "loop.jpg").symlink_to(folder / "loop.jpg")
+    (tmp_path / "named.jpg").symlink_to(tmp_path / "nothing.jpg")
+    report = colorize_files(generator, [folder, tmp_path / "named.jpg"], tmp_path / "out",
+                            verbose=False)
+    skipped = {Path(p).name: why for p, why in report.skipped}
+    assert set(skipped) == {"gone.jpg", "loop.jpg", "named.jpg"}
+    assert all("a link to nothing" in why for why in skipped.values())
+    assert [Path(o).name for _, o in report.written] == ["dog.png"]
+
+
+def test_ctrl_c_says_what_is_safe_for_each_command(monkeypatch, capsys):
+    from colorgan_utils import cli
+
+    def interrupted(args):
+        raise KeyboardInterrupt
+
+    for command, argv, says in (
+            ("_colorize", ["colorize", "a.jpg", "--out", "o"], "every photo listed above"),
+            ("_train", ["train", "--out", "r"], "resume after the last finished epoch"),
+            ("_evaluate", ["evaluate"], "nothing was written")):
+        monkeypatch.setattr(cli, command, interrupted)
+        interrupted.__name__ = command
+        assert cli.main(argv) == 130
+        err = capsys.readouterr().err
+        assert says in err and (command == "_train" or "epoch" not in err)
