@@ -20,7 +20,7 @@ import keras
 import numpy as np
 
 
-from colorgan_utils.errors import TrainingError  # noqa: E402  (re-exported)
+from colorgan_utils.errors import RunError, TrainingError  # noqa: E402  (re-exported)
 
 
 def _atomic_save(model: keras.Model, path: Path) -> None:
@@ -197,12 +197,15 @@ class BackupCommit(keras.callbacks.Callback):
     is written, so an interruption at any moment re-runs that epoch instead of losing a history
     row or a sample grid."""
 
-    def __init__(self, backup: ResumableBackup) -> None:
+    def __init__(self, backup: ResumableBackup, history: "HistoryCSV | None" = None) -> None:
         super().__init__()
         self.backup = backup
+        self.history = history
 
     def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
         self.backup.commit(epoch, logs)
+        if self.history is not None and not _diverged(self.model):
+            self.history.commit(epoch)  # the row becomes visible once its backup is on disk
 
 
 class Throughput(keras.callbacks.Callback):
@@ -230,36 +233,41 @@ class Throughput(keras.callbacks.Callback):
 
 
 # columns that runs trained before the vocabulary was settled (README, Glossary) still carry
-RENAMED = {"d_fake_acc": "d_colorized_acc", "val_d_fake_acc": "val_d_colorized_acc"}
+PENDING = "history.pending.json"
 
 
 class HistoryCSV(keras.callbacks.Callback):
     """``history.csv``: one row per completed epoch, first column ``epoch`` (1-based); rows of
-    earlier epochs are kept on resume, and a row is never duplicated."""
+    earlier epochs are kept on resume, and a row is never duplicated.
+
+    An epoch's row is committed once: at the epoch's end it goes to ``history.pending.json``,
+    and into ``history.csv`` only after the epoch's backup is on disk (:class:`BackupCommit`
+    calls :meth:`commit`). A row a user can see is never redone: a kill before the backup
+    loses the pending row with the epoch in flight; a kill between the backup and the commit
+    leaves a pending row that the next start commits."""
 
     def __init__(self, path: str | os.PathLike) -> None:
         super().__init__()
         self.path = Path(path)
+        self.pending_path = self.path.with_name(PENDING)
         self.rows: dict[int, dict[str, Any]] = {}
+        self.pending: dict[str, Any] | None = None
 
     @staticmethod
     def read(path: str | os.PathLike) -> list[dict[str, Any]]:
-        """Rows of a history CSV as dicts of floats (``epoch`` as int), in epoch order."""
-        path = Path(path)
-        if not path.is_file():
-            return []
-        with path.open(newline="") as f:
-            rows = []
-            for r in csv.DictReader(f):
-                row: dict[str, Any] = {RENAMED.get(k, k): float(v) for k, v in r.items()
-                                       if v not in ("", None)}
-                row["epoch"] = int(row["epoch"])
-                rows.append(row)
-        return sorted(rows, key=lambda r: r["epoch"])
+        """Rows of a history CSV as dicts of floats (``epoch`` as int), in epoch order
+        (:func:`colorgan_utils.runs.read_history`)."""
+        from colorgan_utils.runs import read_history
+
+        return read_history(path)
 
     def on_train_begin(self, logs: dict | None = None) -> None:
         start = int(getattr(self.model, "_initial_epoch", 0) or 0)
         self.rows = {r["epoch"]: r for r in self.read(self.path) if r["epoch"] <= start}
+        pending = self._read_pending()
+        if pending is not None and pending.get("epoch", 0) <= start:
+            self.rows[int(pending["epoch"])] = pending  # backed up, not yet committed
+        self.pending_path.unlink(missing_ok=True)  # later: the epoch is redone
         missing = [e for e in range(1, start + 1) if e not in self.rows]
         if missing:  # checked against the backup's epoch on every start
             print(f"warning: {self.path} lacks the row(s) of epoch(s) "
@@ -268,14 +276,33 @@ class HistoryCSV(keras.callbacks.Callback):
                   f"{start + 1}")
         self._write()
 
+    def _read_pending(self) -> dict[str, Any] | None:
+        try:
+            row = json.loads(self.pending_path.read_text())
+            row["epoch"] = int(row["epoch"])
+            return row
+        except (OSError, ValueError, KeyError, TypeError):
+            return None
+
     def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
         if _diverged(self.model):
             return
         row = {"epoch": epoch + 1}
         row.update({k: float(v) for k, v in (logs or {}).items()})
         row["adversarial"] = float(self.model.adversarial_weight.numpy())
-        self.rows[epoch + 1] = row
+        self.pending = row
+        tmp = self.pending_path.with_suffix(".tmp")
+        tmp.write_text(json.dumps(row))
+        os.replace(tmp, self.pending_path)
+
+    def commit(self, epoch: int) -> None:
+        """The epoch's backup is on disk: its row goes into ``history.csv``."""
+        if self.pending is None or self.pending["epoch"] != epoch + 1:
+            return
+        self.rows[epoch + 1] = self.pending
+        self.pending = None
         self._write()
+        self.pending_path.unlink(missing_ok=True)
 
     def _write(self) -> None:
         if not self.rows:
@@ -363,8 +390,17 @@ class GeneratorCheckpoint(keras.callbacks.Callback):
         self.best = math.inf
 
     def on_train_begin(self, logs: dict | None = None) -> None:
-        state = self.run_dir / "best.json"
-        self.best = json.loads(state.read_text())["score"] if state.is_file() else math.inf
+        from colorgan_utils import runs
+
+        state = self.run_dir / runs.BEST
+        if not state.is_file():
+            self.best = math.inf
+            return
+        try:
+            self.best = float(runs.read_json(state)["score"])  # a damaged file is named
+        except (KeyError, TypeError, ValueError):
+            raise RunError(f"{state} is damaged (no score); delete it (the next epoch then "
+                           "becomes the best) or restore it") from None
 
     def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
         if _diverged(self.model):
@@ -380,8 +416,10 @@ class GeneratorCheckpoint(keras.callbacks.Callback):
             self.best = score
             _atomic_save(self.model.generator, self.run_dir / "generator_best.keras")
             _atomic_save(self.model.discriminator, self.run_dir / "discriminator_best.keras")
-            (self.run_dir / "best.json").write_text(
-                json.dumps({"epoch": epoch + 1, self.monitor: float(value), "score": score}))
+            from colorgan_utils import runs
+
+            runs.write_json(self.run_dir / runs.BEST,
+                            {"epoch": epoch + 1, self.monitor: float(value), "score": score})
 
 
 def sample_columns(generator: keras.Model, l_norm: Any, ab_norm: Any,

@@ -57,9 +57,12 @@ def read_json(path: str | os.PathLike) -> dict[str, Any]:
     """A run's JSON file; a damaged one raises :class:`RunError` naming it."""
     path = Path(path)
     try:
-        return json.loads(path.read_text())
-    except json.JSONDecodeError as exc:
+        data = json.loads(path.read_text())
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise RunError(f"{path} is damaged ({exc}); delete it or restore it from a copy") from exc
+    if not isinstance(data, dict):
+        raise RunError(f"{path} is damaged (not a JSON object); delete it or restore it")
+    return data
 
 
 def write_json(path: str | os.PathLike, data: dict[str, Any]) -> None:
@@ -205,14 +208,54 @@ def run_config(run: str | os.PathLike | None, default: Any) -> Any:
     return Config(**known)
 
 
+# history.csv columns written under older names
+RENAMED = {"d_fake_acc": "d_colorized_acc", "val_d_fake_acc": "val_d_colorized_acc"}
+
+
+def read_history(path: str | os.PathLike) -> list[dict[str, Any]]:
+    """Rows of a run's ``history.csv`` as dicts of floats (``epoch`` as int), in epoch order;
+    ``[]`` when there is none. A file that is not a history (no ``epoch`` column) or holds a
+    value that is not a number raises :class:`RunError` naming it and the line; a last row
+    cut short (a kill during a copy) is left out with a warning."""
+    import csv
+
+    path = Path(path)
+    if not path.is_file():
+        return []
+    rows = []
+    try:
+        with path.open(newline="") as f:
+            reader = csv.DictReader(f)
+            if reader.fieldnames is None:
+                return []
+            if "epoch" not in reader.fieldnames:
+                raise RunError(f"{path} is not a ColorGAN history (its first line has no "
+                               f"'epoch' column: {','.join(reader.fieldnames)[:80]}); move it "
+                               "away or restore it")
+            for r in reader:
+                if None in r.values() or None in r:  # fewer or more fields than the header
+                    warnings.warn(f"{path}: line {reader.line_num} is cut short or damaged; "
+                                  "left out", stacklevel=2)
+                    continue
+                try:
+                    row: dict[str, Any] = {RENAMED.get(k, k): float(v) for k, v in r.items()
+                                           if v != ""}
+                    row["epoch"] = int(row["epoch"])
+                except (ValueError, KeyError) as exc:
+                    raise RunError(f"{path}, line {reader.line_num}: not a number ({exc}); "
+                                   "restore the file or move it away") from None
+                rows.append(row)
+    except UnicodeDecodeError as exc:
+        raise RunError(f"{path} is not a text file ({exc}); move it away") from None
+    return sorted(rows, key=lambda r: r["epoch"])
+
+
 def run_status(run_dir: str | os.PathLike) -> dict[str, Any]:
     """``{"epochs_done", "epochs", "finished"}`` of a run folder (zeros when there is none)."""
     state = Path(run_dir) / STATE
     if state.is_file():
         return read_json(state)
-    from colorgan_utils.callbacks import HistoryCSV
-
-    return {"epochs_done": len(HistoryCSV.read(Path(run_dir) / HISTORY)), "epochs": 0,
+    return {"epochs_done": len(read_history(Path(run_dir) / HISTORY)), "epochs": 0,
             "finished": False}
 
 

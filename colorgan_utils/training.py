@@ -220,7 +220,7 @@ def _train_locked(cfg: Config, run_dir: Path, data_dir: Any, epochs: int, strate
     cfg = _as_trained(run_dir, cfg)
     _check_config(run_dir, cfg)
     status = run_status(run_dir)
-    history = HistoryCSV.read(run_dir / runs.HISTORY)
+    history = runs.read_history(run_dir / runs.HISTORY)
     if status.get("finished") and status.get("epochs_done", 0) >= epochs:
         print(f"{run_dir} already finished {status['epochs_done']} epochs; nothing to do "
               "(ask for more epochs to continue it).")
@@ -264,6 +264,7 @@ def _train_locked(cfg: Config, run_dir: Path, data_dir: Any, epochs: int, strate
     stop = StopOnNonFinite(run_dir)
     backup = ResumableBackup(run_dir / runs.BACKUP)
     monitor = "val_g_ce" if cfg.objective == "classify" else "val_g_l1"
+    history_csv = HistoryCSV(run_dir / runs.HISTORY)
     callbacks = [
         stop,
         backup,  # restores first; saves last (BackupCommit)
@@ -272,7 +273,7 @@ def _train_locked(cfg: Config, run_dir: Path, data_dir: Any, epochs: int, strate
         AdversarialSwitch(),
         *([EncoderSchedule(cfg.encoder_frozen_epochs)] if cfg.encoder == "mobilenetv2" else []),
         Throughput(cfg.batch_size),
-        HistoryCSV(run_dir / runs.HISTORY),
+        history_csv,
         GeneratorCheckpoint(run_dir, monitor),
         SampleGrid(run_dir, sample_l, sample_ab),
         AveragedGenerator(),  # validation to the grid: the average; then back to its own
@@ -281,7 +282,7 @@ def _train_locked(cfg: Config, run_dir: Path, data_dir: Any, epochs: int, strate
     ]
     if cfg.max_minutes:
         callbacks.insert(1, TimeBudget(cfg.max_minutes))
-    callbacks.append(BackupCommit(backup))
+    callbacks.append(BackupCommit(backup, history_csv))
     if verbose:
         print(f"Training {run_dir}: {len(splits['train'])} train / {len(val)} val photos, "
               f"{cfg.image_size} px, batch {cfg.batch_size}, objective {cfg.objective}, on "
@@ -294,8 +295,9 @@ def _train_locked(cfg: Config, run_dir: Path, data_dir: Any, epochs: int, strate
                 validation_steps=steps_for(len(val), cfg.batch_size, False))
     finally:
         keras.mixed_precision.set_global_policy("float32")
-    history = HistoryCSV.read(run_dir / runs.HISTORY)
-    done = max(len(history), history[-1]["epoch"] if history else 0)  # rows may be lost
+    history = runs.read_history(run_dir / runs.HISTORY)
+    # rows may be lost (a damaged history): the backup knows how many epochs are trained
+    done = max(len(history), history[-1]["epoch"] if history else 0, backup.epoch)
     state = {"epochs_done": done, "epochs": epochs,
              "finished": not gan.diverged and done >= epochs}
     runs.write_json(run_dir / runs.STATE, state)

@@ -241,3 +241,164 @@ def test_a_damaged_last_backup_resumes_from_the_one_before(trained, tmp_path, sp
         assert "resumed from the one saved before it" in capsys.readouterr().out  # OSError)
     # not a silent restart from random weights: the resumed run is close to where it was
     assert result.history[2]["val_g_l1"] < 2 * result.history[1]["val_g_l1"]
+
+
+# ------------------------------------------------------------------ history and best.json
+
+
+def test_a_damaged_history_is_named_with_its_line(tmp_path):
+    path = tmp_path / runs.HISTORY
+    path.write_text("name,score\nfoo,1\n")  # a foreign CSV
+    with pytest.raises(RunError, match=rf"{path} is not a ColorGAN history .*'epoch'"):
+        runs.read_history(path)
+    path.write_text("epoch,g_l1\n1,0.5\n2,abc\n")
+    with pytest.raises(RunError, match=rf"{path}, line 3: not a number"):
+        runs.read_history(path)
+    path.write_bytes(b"epoch,g_l1\n1,0.5\n\xff\xfe\n")
+    with pytest.raises(RunError, match=rf"{path} is not a text file"):
+        runs.read_history(path)
+    path.write_text("")
+    assert runs.read_history(path) == []
+
+
+def test_a_history_row_cut_short_is_left_out_with_a_warning(tmp_path):
+    """A copy killed half way leaves a last line with fewer fields: said, and left out, not
+    kept as a row with missing values."""
+    path = tmp_path / runs.HISTORY
+    path.write_text("epoch,g_l1,val_g_l1\n1,0.5,0.6\n2,0.4,0.5\n3,0.3")
+    with pytest.warns(UserWarning, match=r"line 4 is cut short"):
+        rows = runs.read_history(path)
+    assert rows == [{"epoch": 1, "g_l1": 0.5, "val_g_l1": 0.6},
+                    {"epoch": 2, "g_l1": 0.4, "val_g_l1": 0.5}]
+    # an empty value written on purpose (a column an earlier epoch did not have) is not damage
+    path.write_text("epoch,g_l1,g_adv\n1,0.5,\n2,0.4,0.7\n")
+    assert runs.read_history(path)[0] == {"epoch": 1, "g_l1": 0.5}
+
+
+@pytest.mark.parametrize("content", ["{", "[]", "{\"epoch\": 2}"])
+def test_a_damaged_best_json_is_named_when_training_resumes(tmp_path, content):
+    from colorgan_utils.callbacks import GeneratorCheckpoint
+
+    (tmp_path / runs.BEST).write_text(content)
+    with pytest.raises(RunError, match=rf"{tmp_path / runs.BEST} is damaged"):
+        GeneratorCheckpoint(tmp_path).on_train_begin()
+
+
+def test_a_backup_beyond_the_history_finishes_the_run(trained, tmp_path, splits):
+    """The history lost its last row but the backup holds both epochs: the run is finished
+    (nothing is left to train), not restarted for ever."""
+    run = _copy(trained, tmp_path)
+    (run / runs.STATE).unlink()
+    lines = (run / runs.HISTORY).read_text().splitlines()
+    (run / runs.HISTORY).write_text("\n".join(lines[:2]) + "\n")  # header + epoch 1
+    result = train(CFG, run, splits=splits, epochs=2, verbose=0)
+    assert json.loads((run / runs.STATE).read_text()) == {"epochs_done": 2, "epochs": 2,
+                                                          "finished": True}
+    again = train(CFG, run, splits=splits, epochs=2, verbose=0)
+    assert again.already_finished and result.epochs == 2
+
+
+def test_a_history_row_appears_only_after_its_backup():
+    """The epoch's row waits in history.pending.json until the backup is written; a start that
+    finds a pending row of a backed-up epoch commits it, one of an epoch not backed up drops it
+    (that epoch is redone)."""
+    import tempfile
+
+    import keras
+
+    from colorgan_utils.callbacks import BackupCommit, HistoryCSV
+
+    class Backup:
+        def __init__(self):
+            self.saved = []
+
+        def commit(self, epoch, logs=None):
+            self.saved.append(epoch)
+            assert not (folder / runs.HISTORY).is_file() or all(
+                r["epoch"] <= epoch for r in runs.read_history(folder / runs.HISTORY))
+
+    class Model:
+        adversarial_weight = keras.Variable(1.0)
+        diverged = None
+        _initial_epoch = 0
+
+    folder = Path(tempfile.mkdtemp())
+    history, backup = HistoryCSV(folder / runs.HISTORY), Backup()
+    commit = BackupCommit(backup, history)
+    for cb in (history, commit):
+        cb.set_model(Model())
+    history.on_train_begin()
+    history.on_epoch_end(0, {"g_l1": 0.5})
+    assert not (folder / runs.HISTORY).exists()  # written, not yet visible
+    assert json.loads((folder / "history.pending.json").read_text())["epoch"] == 1
+    commit.on_epoch_end(0)
+    assert [r["epoch"] for r in runs.read_history(folder / runs.HISTORY)] == [1]
+    assert not (folder / "history.pending.json").exists() and backup.saved == [0]
+    # killed after epoch 2's backup, before its commit: the next start commits the row
+    history.on_epoch_end(1, {"g_l1": 0.4})
+    resumed = HistoryCSV(folder / runs.HISTORY)
+    model = Model()
+    model._initial_epoch = 2
+    resumed.set_model(model)
+    resumed.on_train_begin()
+    assert [r["epoch"] for r in runs.read_history(folder / runs.HISTORY)] == [1, 2]
+    # killed before epoch 3's backup: its pending row is dropped, the epoch is redone
+    resumed.on_epoch_end(2, {"g_l1": 0.3})
+    again = HistoryCSV(folder / runs.HISTORY)
+    again.set_model(model)  # the backup still says 2 epochs
+    again.on_train_begin()
+    assert [r["epoch"] for r in runs.read_history(folder / runs.HISTORY)] == [1, 2]
+    assert not (folder / "history.pending.json").exists()
+
+
+_TRAIN = """
+import sys
+from colorgan_utils.config import get_config
+from colorgan_utils.training import train
+train(get_config("smoke", environ={}), sys.argv[1], sys.argv[2], epochs=4, verbose=0)
+"""
+
+
+def test_kills_at_epoch_ends_never_show_a_row_that_is_then_rewritten(tmp_path, data_dir):
+    """kill -9 again and again, each time at a random moment of an epoch's end (from the
+    first model file it writes to its backup), then resume: every history row, once visible,
+    stays exactly as it was, and the run still ends with epochs 1-4 once each."""
+    import random
+    import signal
+    import time
+
+    run = tmp_path / "run"
+    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3", "COLORGAN_WORK_DIR": str(tmp_path / "w")}
+    seen: dict[int, dict] = {}
+    rng = random.Random(0)
+    kills = 0
+
+    def check_rows() -> list[int]:
+        rows = runs.read_history(run / runs.HISTORY)
+        for row in rows:
+            assert seen.setdefault(row["epoch"], row) == row, f"epoch {row['epoch']} rewritten"
+        return [r["epoch"] for r in rows]
+
+    for attempt in range(12):
+        proc = subprocess.Popen([sys.executable, "-W", "ignore", "-c", _TRAIN, str(run),
+                                 str(data_dir)], cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
+                                stderr=subprocess.PIPE, text=True)
+        model = run / "generator_last.keras"
+        before = model.stat().st_mtime_ns if model.exists() else 0
+        deadline = None
+        while proc.poll() is None:
+            if deadline is None and model.exists() and model.stat().st_mtime_ns != before:
+                deadline = time.monotonic() + rng.uniform(0.0, 1.5)  # inside the epoch's end
+            if kills < 5 and deadline is not None and time.monotonic() >= deadline:
+                proc.send_signal(signal.SIGKILL)
+                kills += 1
+                break
+            time.sleep(0.01)
+        err = proc.communicate()[1]
+        check_rows()
+        if proc.returncode == 0:
+            break
+        assert proc.returncode == -signal.SIGKILL, err[-2000:]
+    assert kills == 5
+    assert check_rows() == [1, 2, 3, 4]
+    assert json.loads((run / runs.STATE).read_text())["finished"]
