@@ -25,9 +25,12 @@ from colorgan_utils.errors import RunError, TrainingError  # noqa: E402  (re-exp
 
 def _atomic_save(model: keras.Model, path: Path) -> None:
     """Save a model so that a crash mid-write never leaves a broken file at ``path``."""
+    from colorgan_utils.runs import writing
+
     tmp = path.with_name(path.stem + ".tmp.keras")
-    model.save(tmp)
-    os.replace(tmp, path)
+    with writing(path):
+        model.save(tmp)
+        os.replace(tmp, path)
 
 
 def _diverged(model: keras.Model) -> str | None:
@@ -177,8 +180,11 @@ class ResumableBackup(keras.callbacks.BackupAndRestore):
         once everything else the epoch writes (history row, models, grid) is written."""
 
     def commit(self, epoch: int, logs: dict | None = None) -> None:
+        from colorgan_utils.runs import writing
+
         if not _diverged(self.model):
-            super().on_epoch_end(epoch, logs)
+            with writing(self._weights_path):
+                super().on_epoch_end(epoch, logs)
 
     @property
     def epoch(self) -> int:
@@ -291,9 +297,12 @@ class HistoryCSV(keras.callbacks.Callback):
         row.update({k: float(v) for k, v in (logs or {}).items()})
         row["adversarial"] = float(self.model.adversarial_weight.numpy())
         self.pending = row
+        from colorgan_utils.runs import writing
+
         tmp = self.pending_path.with_suffix(".tmp")
-        tmp.write_text(json.dumps(row))
-        os.replace(tmp, self.pending_path)
+        with writing(self.pending_path):
+            tmp.write_text(json.dumps(row))
+            os.replace(tmp, self.pending_path)
 
     def commit(self, epoch: int) -> None:
         """The epoch's backup is on disk: its row goes into ``history.csv``."""
@@ -307,14 +316,17 @@ class HistoryCSV(keras.callbacks.Callback):
     def _write(self) -> None:
         if not self.rows:
             return
+        from colorgan_utils.runs import writing
+
         keys = ["epoch"] + sorted({k for r in self.rows.values() for k in r} - {"epoch"})
         tmp = self.path.with_suffix(".csv.tmp")
-        with tmp.open("w", newline="") as f:
-            w = csv.DictWriter(f, fieldnames=keys)
-            w.writeheader()
-            for e in sorted(self.rows):
-                w.writerow(self.rows[e])
-        os.replace(tmp, self.path)
+        with writing(self.path):
+            with tmp.open("w", newline="") as f:
+                w = csv.DictWriter(f, fieldnames=keys)
+                w.writeheader()
+                for e in sorted(self.rows):
+                    w.writerow(self.rows[e])
+            os.replace(tmp, self.path)
 
 
 class ApplyLearningRate(keras.callbacks.Callback):
@@ -452,9 +464,15 @@ class SampleGrid(keras.callbacks.Callback):
 
         fig = plot_comparison(sample_columns(self.model.generator, self.l_norm, self.ab_norm,
                                              epoch + 1), size=1.6)
-        self.folder.mkdir(parents=True, exist_ok=True)
-        fig.savefig(self.folder / f"epoch_{epoch + 1:03d}.png", dpi=72, bbox_inches="tight")
-        plt.close(fig)
+        from colorgan_utils.runs import writing
+
+        target = self.folder / f"epoch_{epoch + 1:03d}.png"
+        try:
+            with writing(target):
+                self.folder.mkdir(parents=True, exist_ok=True)
+                fig.savefig(target, dpi=72, bbox_inches="tight")
+        finally:
+            plt.close(fig)
 
 
 class ShowSamples(keras.callbacks.Callback):

@@ -65,12 +65,26 @@ def read_json(path: str | os.PathLike) -> dict[str, Any]:
     return data
 
 
+@contextmanager
+def writing(path: str | os.PathLike) -> Iterator[None]:
+    """Turn an ``OSError`` of a write (a full disk, a folder gone read-only) into a one-line
+    :class:`RunError` that names the file: Python's "[Errno 28] No space left on device" of a
+    ``write()`` names none."""
+    try:
+        yield
+    except OSError as exc:
+        raise RunError(f"cannot write {path}: {exc.strerror or exc}; free some space (or fix "
+                       "the folder) and run the same command again: training resumes after "
+                       "the last finished epoch") from exc
+
+
 def write_json(path: str | os.PathLike, data: dict[str, Any]) -> None:
     """Write JSON atomically (a temporary file, then rename): a kill never leaves half a file."""
     path = Path(path)
     tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(json.dumps(data, indent=2))
-    os.replace(tmp, path)
+    with writing(path):
+        tmp.write_text(json.dumps(data, indent=2))
+        os.replace(tmp, path)
 
 
 # ------------------------------------------------------------------ lock

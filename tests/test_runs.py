@@ -402,3 +402,45 @@ def test_kills_at_epoch_ends_never_show_a_row_that_is_then_rewritten(tmp_path, d
     assert kills == 5
     assert check_rows() == [1, 2, 3, 4]
     assert json.loads((run / runs.STATE).read_text())["finished"]
+
+
+@pytest.mark.parametrize("victim", ["generator_last.keras", "history.pending.json",
+                                    "latest.weights.h5", "epoch_001.png"])
+def test_a_full_disk_names_the_file_that_could_not_be_written(tmp_path, splits, monkeypatch,
+                                                              victim):
+    """"No space left on device" from a write() names no file: each writer of the run folder
+    says which file it could not write, in one line."""
+    import builtins
+    import errno
+    import io
+
+    real_open, real_replace = builtins.open, os.replace
+
+    def full(path):
+        return Path(str(path)).name.startswith(Path(victim).stem)
+
+    def open_full(file, mode="r", *args, **kwargs):
+        if "w" in mode and isinstance(file, (str, os.PathLike)) and full(file):
+            raise OSError(errno.ENOSPC, "No space left on device")
+        return real_open(file, mode, *args, **kwargs)
+
+    def replace_full(src, dst):
+        if full(dst):
+            raise OSError(errno.ENOSPC, "No space left on device")
+        return real_replace(src, dst)
+
+    def save_weights_full(self, path=None, *args, **kwargs):  # h5py writes below open()
+        path = path if path is not None else kwargs.pop("filepath")
+        if full(path):
+            raise OSError(errno.ENOSPC, "No space left on device")
+        return real_save_weights(self, path, *args, **kwargs)
+
+    import keras
+
+    real_save_weights = keras.Model.save_weights
+    monkeypatch.setattr(builtins, "open", open_full)
+    monkeypatch.setattr(io, "open", open_full)
+    monkeypatch.setattr(os, "replace", replace_full)
+    monkeypatch.setattr(keras.Model, "save_weights", save_weights_full)
+    with pytest.raises(RunError, match=rf"cannot write \S*{Path(victim).stem}\S*: No space left"):
+        train(CFG, tmp_path / "run", splits=splits, epochs=1, verbose=0)
