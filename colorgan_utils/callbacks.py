@@ -69,10 +69,14 @@ class EncoderSchedule(keras.callbacks.Callback):
 
 
 class StopOnNonFinite(keras.callbacks.Callback):
-    """Stop as soon as a loss is NaN or infinite; remember a message that names the epoch and the
-    last good checkpoint (``model.diverged``). Put it first in the callback list."""
+    """Stop as soon as a loss is NaN or infinite, or has exploded (above :attr:`LIMIT`: a
+    cross-entropy that large means logits in the thousands, weights blown up though still
+    finite); remember a message that names the epoch and the last good checkpoint
+    (``model.diverged``), so that nothing of the diverged epoch is kept as "best" or "last".
+    Put it first in the callback list."""
 
     KEYS = ("d_loss", "g_adv_loss", "g_l1", "g_ce")
+    LIMIT = 1e3  # a GAN's losses are O(1); the L1 on ab is at most 2
 
     def __init__(self, run_dir: str | os.PathLike) -> None:
         super().__init__()
@@ -89,14 +93,17 @@ class StopOnNonFinite(keras.callbacks.Callback):
         if _diverged(self.model) or not logs:
             return
         bad = {k: v for k, v in logs.items()
-               if any(k.endswith(key) for key in self.KEYS) and not math.isfinite(float(v))}
+               if any(k.endswith(key) for key in self.KEYS)
+               and not (math.isfinite(float(v)) and abs(float(v)) <= self.LIMIT)}
         if bad:
             last = self.epoch  # epochs completed before this one
             ckpt = (f"{self.run_dir / 'backup'} (end of epoch {last}) and "
                     f"{self.run_dir / 'generator_last.keras'}" if last else
                     "none (it failed in the first epoch)")
+            kind = ("non-finite" if not all(math.isfinite(float(v)) for v in bad.values())
+                    else f"exploded (above {self.LIMIT:g})")
             self.model.diverged = (
-                f"non-finite loss in epoch {self.epoch + 1} ({where}): "
+                f"{kind} loss in epoch {self.epoch + 1} ({where}): "
                 + ", ".join(f"{k}={v}" for k, v in bad.items())
                 + f". Training stopped; last good checkpoint: {ckpt}. Lower the learning rate "
                 "or check the data, then run the same command again to resume from there."

@@ -199,6 +199,8 @@ def evaluate_run(generator: keras.Model, discriminator: keras.Model | None,
     batch = colorize_records(generator, test_records, cfg)
     result: dict[str, Any] = {
         "run": run,
+        "generator_file": getattr(generator, "source_file", None),
+        "discriminator_file": getattr(discriminator, "source_file", None),
         "images": int(len(batch["real"])),
         "image_size": int(training_size(generator)),
         "threshold": THRESHOLD,

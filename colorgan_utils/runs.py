@@ -307,7 +307,23 @@ def load_generator(path: str | os.PathLike) -> Any:
 def load_run(run: str | os.PathLike | None, verbose: bool = True) -> tuple[Any, Any]:
     """``(generator, discriminator or None)`` of a run folder (best, else last: a damaged
     best file is reported and the last one tried), of a generator file, or the pretrained
-    generator and its discriminator shipped with the package when ``run`` is None."""
+    generator and its discriminator shipped with the package when ``run`` is None. Each model
+    loaded keeps the path it came from as ``source_file``, and ``verbose`` says which files
+    were loaded."""
+    generator, discriminator = _load_run(run, verbose)
+    if verbose:
+        print(f"generator: {generator.source_file}" + (
+            f"; discriminator: {discriminator.source_file}" if discriminator is not None
+            else "; no discriminator"))
+    return generator, discriminator
+
+
+def _tagged(model: Any, path: Path) -> Any:
+    model.source_file = str(path)
+    return model
+
+
+def _load_run(run: str | os.PathLike | None, verbose: bool) -> tuple[Any, Any]:
     if run is None:
         if not PRETRAINED.is_file():
             raise RunError(f"no run given and no pretrained generator at {PRETRAINED}")
@@ -315,11 +331,12 @@ def load_run(run: str | os.PathLike | None, verbose: bool = True) -> tuple[Any, 
 
         discriminator = None
         if PRETRAINED_DISCRIMINATOR.is_file():
-            discriminator = load_compact(PRETRAINED_DISCRIMINATOR)
-        return load_generator(PRETRAINED), discriminator
+            discriminator = _tagged(load_compact(PRETRAINED_DISCRIMINATOR),
+                                    PRETRAINED_DISCRIMINATOR)
+        return _tagged(load_generator(PRETRAINED), PRETRAINED), discriminator
     p = Path(run).expanduser()
     if p.is_file():
-        return load_generator(p), None
+        return _tagged(load_generator(p), p), None
     if not p.is_dir():
         raise RunError(f"{p}: no such run folder or generator file")
     problems = []
@@ -339,10 +356,10 @@ def load_run(run: str | os.PathLike | None, verbose: bool = True) -> tuple[Any, 
         discriminator = None
         if d_path.is_file():
             try:
-                discriminator = _load_keras(d_path)
+                discriminator = _tagged(_load_keras(d_path), d_path)
             except Exception as exc:
                 if verbose:
                     print(f"warning: {d_path} is not readable ({exc}); no discriminator")
-        return generator, discriminator
+        return _tagged(generator, g_path), discriminator
     raise RunError(f"{p} holds no usable generator ({'; '.join(problems)}): train it first "
                    "(python -m colorgan_utils train --out DIR)")

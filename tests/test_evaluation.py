@@ -145,6 +145,9 @@ def test_cli_evaluate_writes_json(run_dir, data_dir, tmp_path):
     assert {"images", "quality", "l1_ab", "discriminator", "detectors", "threshold",
             "colour_distributions"} <= set(data)
     assert {"baselines", "cnn", "features"} <= set(data["detectors"])
+    assert data["generator_file"] == str(run_dir / "generator_best.keras")  # which one measured
+    assert data["discriminator_file"] == str(run_dir / "discriminator_best.keras")
+    assert f"generator: {run_dir / 'generator_best.keras'}" in res.stdout
     assert "beat" in res.stdout or "falls short" in res.stdout  # the bar, said plainly
     assert "PSNR" in res.stdout
 

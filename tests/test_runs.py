@@ -137,8 +137,13 @@ def test_damaged_best_generator_falls_back_to_last(trained, tmp_path, capsys):
     best = runs.model_file(run, "generator", "best")
     best.write_bytes(best.read_bytes()[:1000])  # truncated
     generator, discriminator = runs.load_run(run)
-    assert "generator_best.keras is not a readable generator file" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "generator_best.keras is not a readable generator file" in out
     assert generator is not None and discriminator is not None
+    # which files were measured is said, and the pair is of the same epoch (both "last")
+    last_g, last_d = (runs.model_file(run, n, "last") for n in ("generator", "discriminator"))
+    assert (generator.source_file, discriminator.source_file) == (str(last_g), str(last_d))
+    assert f"generator: {last_g}; discriminator: {last_d}" in out
     runs.model_file(run, "generator", "last").write_bytes(b"junk")
     with pytest.raises(RunError, match="no usable generator"):
         runs.load_run(run)

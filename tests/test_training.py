@@ -130,6 +130,26 @@ def test_nan_stops_with_epoch_and_last_good_checkpoint(tmp_path, splits):
     assert not json.loads((run / "state.json").read_text())["finished"]
 
 
+class BlowUp(keras.callbacks.Callback):
+    """The discriminator's weights x 1e6 from epoch 2 on: losses huge but finite."""
+
+    def on_epoch_begin(self, epoch, logs=None):
+        if epoch == 1:
+            for w in self.model.discriminator.trainable_weights:
+                w.assign(w * 1e6)
+
+
+def test_exploded_losses_stop_the_run_and_keep_the_last_good_epoch(tmp_path, splits):
+    """Weights blown up by 1e6 give finite losses in the millions: the run stops with a
+    divergence message instead of going on and keeping a diverged "last" generator."""
+    run = tmp_path / "run"
+    with pytest.raises(TrainingError, match=r"exploded \(above 1000\) loss in epoch 2"):
+        train(CFG, run, splits=splits, epochs=3, verbose=0, extra_callbacks=[BlowUp()])
+    assert [r["epoch"] for r in HistoryCSV.read(run / "history.csv")] == [1]
+    assert json.loads((run / "backup" / "training_metadata.json").read_text())["epoch"] == 1
+    assert not json.loads((run / "state.json").read_text())["finished"]
+
+
 def test_corrupt_checkpoint_is_a_clear_error(tmp_path, splits):
     run = tmp_path / "run"
     killer = Interrupt(after_epoch=1)
