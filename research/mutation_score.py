@@ -50,6 +50,17 @@ SCOPE: dict[str, list[str]] = {
     ],
     "colorize path (colorize.py, photos.py)": ["colorgan_utils.colorize.*",
                                                "colorgan_utils.photos.*"],
+    # where the planted bugs of the last round survived: L and ab cropped and flipped together,
+    # and the models and optimizers a run trains with
+    "augmentation (data.py)": [f"colorgan_utils.data.x_{f}__mutmut_*"
+                               for f in ("random_crop_flip", "make_dataset", "_lab_square",
+                                         "resize_center_crop")],
+    "training set-up (training.py, models.py)": [
+        "colorgan_utils.training.x_optimizers__mutmut_*",
+        "colorgan_utils.training.x_learning_rate__mutmut_*",
+        "colorgan_utils.models.x_build_models__mutmut_*",
+    ],
+    "forensics.py": ["colorgan_utils.forensics.*"],
 }
 
 KILLED = {1, 3, 24, -24, 36, 152, 255, 37}  # mutmut's "killed", "timeout" and "type check"

@@ -85,3 +85,30 @@ def test_presets_train_the_variant_the_encoder_ablation_chose():
         assert (cfg.warmup_epochs > 0) == (settings["warmup_epochs"] > 0), name
         assert cfg.adversarial_lambda == settings.get("adversarial_lambda", 1.0), name
         assert cfg.ema_momentum > 0
+
+
+def test_the_optimizers_a_run_trains_with():
+    """Known answers for the training set-up: Adam at the configured rate and beta_1 for both
+    networks, the average kept for the generator only, the encoder at its multiple of the rate,
+    and a cosine schedule that starts at the rate and ends at 0 after the run's steps."""
+    import keras
+    import pytest
+
+    from colorgan_utils.training import learning_rate, optimizers
+
+    cfg = get_config("cpu", environ={}).replace(learning_rate=4e-4, beta_1=0.3, ema_momentum=0.9,
+                                                 lr_schedule="constant", encoder_lr_mult=0.25)
+    opts = optimizers(cfg, total_steps=100)
+    g, d, e = opts["g_optimizer"], opts["d_optimizer"], opts["e_optimizer"]
+    assert all(isinstance(o, keras.optimizers.Adam) for o in (g, d, e))
+    assert float(g.learning_rate) == pytest.approx(4e-4) == float(d.learning_rate)
+    assert float(e.learning_rate) == pytest.approx(1e-4)  # 0.25 x the rate
+    assert g.beta_1 == d.beta_1 == e.beta_1 == 0.3
+    assert g.use_ema and e.use_ema and not d.use_ema  # the discriminator is not averaged
+    assert g.ema_momentum == e.ema_momentum == 0.9
+    assert optimizers(cfg.replace(encoder="scratch"), 100)["e_optimizer"] is None
+    assert not optimizers(cfg.replace(ema_momentum=0.0), 100)["g_optimizer"].use_ema
+    cosine = learning_rate(cfg.replace(lr_schedule="cosine"), total_steps=100)
+    assert float(cosine(0)) == pytest.approx(4e-4)
+    assert float(cosine(50)) == pytest.approx(2e-4, rel=1e-4)  # half way: half the rate
+    assert float(cosine(100)) == pytest.approx(0.0, abs=1e-9)
