@@ -214,7 +214,7 @@ def build_parser() -> argparse.ArgumentParser:
     ev.add_argument("--preset", choices=["smoke", "cpu", "colab"], default=None)
     ev.add_argument("--detector-epochs", type=_count(0), default=None,
                     help="most epochs of the two detectors, which stop early (0 = skip them; "
-                    "default 25)")
+                    "default 20)")
     ev.set_defaults(func=_evaluate)
 
     co = sub.add_parser("colorize", help="colorize photos (files or folders) at full size")

@@ -55,7 +55,7 @@ def build_detector(image_size: int, width: int = 16, augment: bool = True,
 
 
 def fit_detector(model: keras.Model, train: tuple[np.ndarray, np.ndarray],
-                 val: tuple[np.ndarray, np.ndarray], epochs: int = 25, patience: int = 5,
+                 val: tuple[np.ndarray, np.ndarray], epochs: int = 20, patience: int = 5,
                  batch_size: int = 64, learning_rate: float = 1e-3,
                  verbose: int = 0) -> dict[str, list[float]]:
     """Train a one-logit detector on ``train = (x, y)`` with early stopping on the validation
@@ -74,7 +74,7 @@ def fit_detector(model: keras.Model, train: tuple[np.ndarray, np.ndarray],
 
 
 def train_detector(real: np.ndarray, colorized: np.ndarray, val_real: np.ndarray,
-                   val_colorized: np.ndarray, epochs: int = 25, patience: int = 5,
+                   val_colorized: np.ndarray, epochs: int = 20, patience: int = 5,
                    batch_size: int = 64, width: int = 16, seed: int = 0,
                    verbose: int = 0) -> tuple[keras.Model, dict[str, list[float]]]:
     """The small CNN (:func:`build_detector`) trained on real (1) and colorized (0) images,

@@ -113,6 +113,72 @@ def describe_hardware() -> str:
     return GPU_HINT
 
 
+MINIMUM = {"Python": (3, 10), "TensorFlow": (2, 16), "Keras": (3, 0)}
+
+
+def version_tuple(version: str) -> tuple[int, ...]:
+    """``"2.16.1"`` -> ``(2, 16)``: the major and minor numbers (``"3.0.0rc1"`` -> ``(3, 0)``)."""
+    parts = []
+    for p in version.split(".")[:2]:
+        digits = "".join(ch for ch in p if ch.isdigit()) or "0"
+        parts.append(int(digits))
+    return tuple(parts)
+
+
+def check_versions(python: str, tensorflow: str, keras: str) -> list[str]:
+    """What is too old among the three, as sentences (empty when all is well)."""
+    have = {"Python": version_tuple(python), "TensorFlow": version_tuple(tensorflow),
+            "Keras": version_tuple(keras)}
+    return [f"{name} {'.'.join(map(str, have[name]))} is too old: {name} "
+            f"{'.'.join(map(str, need))} or newer is needed"
+            for name, need in MINIMUM.items() if have[name] < need]
+
+
+def enable_colab_widgets() -> bool:
+    """On Colab, turn on the custom widget manager that ipywidgets 8 needs there
+    (googlecolab/colabtools#4525); a no-op returning False elsewhere or when it is missing."""
+    try:
+        from google.colab import output  # type: ignore[import-not-found]
+    except ImportError:
+        return False
+    enable = getattr(output, "enable_custom_widget_manager", None)
+    if enable is None:
+        return False
+    enable()
+    return True
+
+
+def setup(use_drive: bool = False) -> Path:
+    """The one Setup call of every notebook (01-05), after its install cell: checks Python 3.10+,
+    TensorFlow 2.16+ and Keras 3 (one clear error naming what is too old), says which hardware
+    runs the notebook, and on Colab mounts Google Drive when ``use_drive`` (nothing is mounted
+    otherwise: a warning says the work folder is lost on a disconnect) and turns on the widget
+    manager. Returns the work folder (:func:`work_dir`)."""
+    import keras
+    import tensorflow as tf
+
+    python = ".".join(map(str, sys.version_info[:3]))
+    problems = check_versions(python, tf.__version__, keras.__version__)
+    if problems:
+        raise RuntimeError("; ".join(problems) + " (on Colab: Runtime > Restart session after "
+                           "pip install -U tensorflow keras)")
+    print(f"Python {python} | TensorFlow {tf.__version__} | Keras {keras.__version__}")
+    print(describe_hardware())
+    colab = "google.colab" in sys.modules
+    if colab:
+        enable_colab_widgets()  # the slider, the quiz and the upload are ipywidgets
+        if use_drive:
+            print("Drive folder:", mount_drive())
+        else:
+            print("Warning: the work folder is on this VM only; a disconnect or a runtime reset "
+                  "loses it (set USE_DRIVE = True to keep it on Drive).")
+    elif use_drive:
+        print("USE_DRIVE only applies on Colab: the work folder stays on this machine.")
+    folder = work_dir()
+    print("Work folder:", folder)
+    return folder
+
+
 def get_strategy(kind: str = "auto") -> Any:
     """A ``tf.distribute`` strategy. ``auto``: TPU on a Colab TPU runtime, Mirrored over >1 GPU,
     else the default. ``mirrored``: Mirrored over all GPUs, or over all logical CPUs when there

@@ -22,7 +22,7 @@ from colorgan_utils.models import training_size
 
 THRESHOLD = 0.5  # the GAN discriminator's P(real) above this is a "real" verdict (logit > 0)
 DETECTOR_PHOTOS = 1200  # train-split photos the detectors learn from (3/4) and validate on (1/4)
-DETECTOR_EPOCHS = 25  # at most: the detectors stop early on their validation AUC
+DETECTOR_EPOCHS = 20  # at most: the detectors stop early on their validation AUC
 
 
 def colorize_records(generator: keras.Model, records: Sequence[ImageRecord | str],

@@ -12,13 +12,15 @@ from typing import Any
 
 import numpy as np
 
+from colorgan_utils.env import enable_colab_widgets  # noqa: F401  (kept importable here)
 from colorgan_utils.viz import wipe
 
-PAIRS = {
-    "colorized | gray": ("colorized", "gray"),
+PAIRS = {  # the first is the slider's default: does the colorization look like the photo?
     "colorized | original": ("colorized", "original"),
+    "colorized | gray": ("colorized", "gray"),
     "original | gray": ("original", "gray"),
 }
+DIVIDER = 2  # px: the white line at the wipe
 
 
 def to_png(image: np.ndarray, scale: int = 1) -> bytes:
@@ -36,11 +38,35 @@ def to_png(image: np.ndarray, scale: int = 1) -> bytes:
     return buf.getvalue()
 
 
+def to_jpeg(image: np.ndarray, scale: int = 1, quality: int = 90) -> bytes:
+    """An RGB (or gray) float image in [0, 1] as JPEG bytes, enlarged ``scale`` times: what the
+    slider sends on each move, several times smaller than a PNG of a photo."""
+    from PIL import Image
+
+    x = np.asarray(image, np.float32)
+    if x.ndim == 3 and x.shape[-1] == 1:
+        x = x[..., 0]
+    im = Image.fromarray(np.round(np.clip(x, 0, 1) * 255).astype(np.uint8))
+    if scale > 1:
+        im = im.resize((im.width * scale, im.height * scale), Image.NEAREST)
+    buf = io.BytesIO()
+    im.save(buf, format="JPEG", quality=quality)
+    return buf.getvalue()
+
+
 def comparison_frame(images: dict[str, np.ndarray], index: int, pair: str,
-                     position: float) -> np.ndarray:
-    """What the slider shows: image ``index``, left version of ``pair`` up to ``position``."""
+                     position: float, divider: int = DIVIDER) -> np.ndarray:
+    """What the slider shows: image ``index``, the left version of ``pair`` up to
+    ``position`` (0..1 of the width), the right one after it, and a white line ``divider`` px
+    wide at the wipe (none at the edges, where one version fills the picture)."""
     left, right = PAIRS[pair]
-    return wipe(images[left][index], images[right][index], position)
+    frame = wipe(images[left][index], images[right][index], position)
+    width = frame.shape[1]
+    cut = int(round(float(np.clip(position, 0.0, 1.0)) * width))
+    if divider and 0 < cut < width:
+        start = min(max(cut - divider // 2, 0), width - divider)
+        frame[:, start:start + divider] = 1.0
+    return frame
 
 
 def display_scale(image: np.ndarray, target: int = 384) -> int:
@@ -52,23 +78,27 @@ def display_scale(image: np.ndarray, target: int = 384) -> int:
 
 def comparison_slider(originals: Any, grays: Any, colorized: Any,
                       scale: int | None = None) -> Any:
-    """An ipywidgets slider: choose the photo, the pair, and wipe across the picture. The
-    images may differ in size (whole photos); each is shown at its own size, small ones
-    enlarged at most 2x (``scale=None``), never stretched to the output's width."""
+    """An ipywidgets slider: choose the photo, the pair ("colorized | original" first), and
+    wipe across the picture, a white line marking the wipe. The images may differ in size
+    (whole photos); each is shown at its own size, small ones enlarged at most 2x
+    (``scale=None``), never stretched to the output's width. The picture is redrawn when a
+    slider is let go, as a JPEG."""
     import ipywidgets as w
 
     images = {"original": originals, "gray": grays, "colorized": colorized}
-    pick = w.IntSlider(0, 0, len(originals) - 1, description="photo")
-    pair = w.Dropdown(options=list(PAIRS), value="colorized | gray", description="compare")
+    # a new picture when a slider is let go, not on every pixel of a drag: each one is a JPEG
+    # sent from the kernel, which on Colab would stutter
+    pick = w.IntSlider(0, 0, len(originals) - 1, description="photo", continuous_update=False)
+    pair = w.Dropdown(options=list(PAIRS), value=next(iter(PAIRS)), description="compare")
     pos = w.FloatSlider(0.5, min=0.0, max=1.0, step=0.01, description="wipe",
-                        continuous_update=True)
+                        continuous_update=False)
     # capped to the output's width, the height following (CSS beats the width/height set below)
-    view = w.Image(format="png", layout=w.Layout(max_width="100%", height="auto"))
+    view = w.Image(format="jpeg", layout=w.Layout(max_width="100%", height="auto"))
 
     def redraw(_: Any = None) -> None:
         frame = comparison_frame(images, pick.value, pair.value, pos.value)
         k = scale or display_scale(frame)
-        view.value = to_png(frame, k)
+        view.value = to_jpeg(frame, k)
         view.width, view.height = frame.shape[1] * k, frame.shape[0] * k
 
     for control in (pick, pair, pos):
@@ -198,18 +228,3 @@ def uploaded_files(upload: Any) -> list[tuple[str, bytes]]:
     if isinstance(value, dict):  # ipywidgets 7
         return [(name, bytes(item["content"])) for name, item in value.items()]
     return [(item["name"], bytes(item["content"])) for item in value]
-
-
-def enable_colab_widgets() -> bool:
-    """On Colab, turn on the custom widget manager that ipywidgets 8 needs there
-    (googlecolab/colabtools#4525); a no-op returning False elsewhere or when it is missing."""
-    try:
-        from google.colab import output  # type: ignore[import-not-found]
-    except ImportError:
-        return False
-    enable = getattr(output, "enable_custom_widget_manager", None)
-    if enable is None:
-        return False
-    enable()
-    return True
-

@@ -180,7 +180,16 @@ def test_slider_in_headless_chromium(voila_url, photos, tmp_path):
             photo_handle, wipe_handle = handles[0], handles[1]
             readouts = page.query_selector_all(".widget-readout")
 
-            # the wipe: all the way right shows the colorization, all the way left the gray photo
+            # it opens on "colorized | original", the wipe half way, a white line at the cut
+            assert page.eval_on_selector(".widget-dropdown select", "el => el.value") == \
+                "colorized | original"
+            shown = _pixels(image)
+            middle = shown[:, int(shown.shape[1] * 0.5) - 1:int(shown.shape[1] * 0.5) + 1]
+            assert middle.min() > 235, middle.min()  # the divider (JPEG: nearly 255)
+            # colorized against gray: all the way right shows the colorization, all the way left
+            # the gray photo
+            page.select_option(".widget-dropdown select", "colorized | gray")
+            time.sleep(0.5)
             wipe_handle.focus()
             page.keyboard.press("End")
             page.wait_for_function("el => el.innerText.trim() === '1.00'", arg=readouts[1])

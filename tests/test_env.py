@@ -45,3 +45,30 @@ def test_default_strategy_has_one_replica_per_device():
     assert strategy.num_replicas_in_sync == max(1, len(gpus))
     if len(gpus) <= 1:  # no MirroredStrategy for a single device
         assert not isinstance(strategy, tf.distribute.MirroredStrategy)
+
+
+def test_versions_too_old_are_named():
+    assert env.version_tuple("2.16.1") == (2, 16) and env.version_tuple("3.0.0rc1") == (3, 0)
+    assert env.check_versions("3.11.4", "2.16.0", "3.0.1") == []
+    (only,) = env.check_versions("3.9.18", "2.21.0", "3.15.1")
+    assert only == "Python 3.9 is too old: Python 3.10 or newer is needed"
+    problems = env.check_versions("3.11.4", "2.15.1", "2.15.0")
+    assert [p.split()[0] for p in problems] == ["TensorFlow", "Keras"]
+    assert "2.16 or newer" in problems[0] and "3.0 or newer" in problems[1]
+
+
+def test_the_one_setup_call(tmp_path, monkeypatch, capsys):
+    """What each notebook's Setup calls: versions and hardware said, the work folder returned;
+    outside Colab nothing is mounted, and asking for Drive says why not."""
+    monkeypatch.setenv("COLORGAN_WORK_DIR", str(tmp_path / "w"))
+    assert env.setup() == tmp_path / "w" and (tmp_path / "w").is_dir()
+    out = capsys.readouterr().out
+    assert out.startswith("Python 3.") and "TensorFlow" in out and "Keras 3." in out
+    assert f"Work folder: {tmp_path / 'w'}" in out
+    env.setup(use_drive=True)
+    assert "USE_DRIVE only applies on Colab" in capsys.readouterr().out
+    import keras
+
+    monkeypatch.setattr(keras, "__version__", "2.15.0")
+    with pytest.raises(RuntimeError, match="Keras 2.15 is too old"):
+        env.setup()

@@ -186,11 +186,34 @@ def test_slider_widget_redraws_without_a_browser():
                              "colorized | original", 1.0)
     np.testing.assert_allclose(frame, colz[1], atol=1e-6)
     box = comparison_slider(orig, gray, colz, scale=1)
+    assert box.controls["pair"].value == "colorized | original"  # the first question
     first = box.controls["view"].value
     box.controls["wipe"].value = 0.0
     assert box.controls["view"].value != first
     box.controls["photo"].value = 2
-    assert box.controls["view"].value[:4] == b"\x89PNG"
+    assert box.controls["view"].value[:2] == b"\xff\xd8"  # a JPEG
+
+
+def test_slider_marks_the_wipe_and_sends_small_frames_only_when_let_go():
+    """A white line at the wipe (none at the edges); a redraw when a slider is let go, not on
+    every pixel of a drag; a JPEG frame several times smaller than the PNG of a photo."""
+    from colorgan_utils.widgets import to_jpeg, to_png
+
+    a, b = np.zeros((1, 6, 10, 3)), np.full((1, 6, 10, 3), 0.5)
+    images = {"colorized": a, "original": b, "gray": b[..., :1]}
+    frame = comparison_frame(images, 0, "colorized | original", 0.5)
+    assert (frame[:, 4:6] == 1.0).all()  # the line, 2 px, at the cut
+    assert (frame[:, :4] == 0.0).all() and (frame[:, 6:] == 0.5).all()
+    for edge, fill in ((0.0, 0.5), (1.0, 0.0)):
+        assert (comparison_frame(images, 0, "colorized | original", edge) == fill).all()
+    near = comparison_frame(images, 0, "colorized | original", 0.05)  # cut at column 0.5 -> 1
+    assert (near[:, 0:2] == 1.0).all() and (near[:, 2:] == 0.5).all()
+    box = comparison_slider(a, b[..., :1], a, scale=1)
+    assert not box.controls["wipe"].continuous_update
+    assert not box.controls["photo"].continuous_update
+    rng = np.random.default_rng(0)
+    smooth = np.clip(np.cumsum(rng.normal(0, 0.01, (300, 400, 3)), axis=1) + 0.5, 0, 1)
+    assert len(to_jpeg(smooth)) * 3 < len(to_png(smooth))
 
 
 def test_slider_shows_whole_photos_of_different_sizes_at_their_own_size():
