@@ -552,14 +552,14 @@ def test_checkpoint_prefers_adversarial_epochs_resumes_its_best_and_skips_diverg
 
 
 def test_detector_architecture_is_the_documented_one():
-    """Random flips and shifts (training only), three 3x3 conv blocks of width, 2x width, 4x
+    """Random flips (training only), three 3x3 conv blocks of width, 2x width, 4x
     width (no biases: BatchNorm follows), two 2x2 poolings, global pooling, one logit; inputs in
     [0, 1] are seen in [-1, 1]."""
     import keras
 
     model = build_detector(32, width=16)
     names = [ly.name for ly in model.layers]
-    assert names[:3] == ["rgb", "flip", "shift"]
+    assert names[:2] == ["rgb", "flip"]
     plain = build_detector(32, width=16, augment=False)
     names = [ly.name for ly in plain.layers]
     assert plain.count_params() == model.count_params()  # augmentation has no weights
