@@ -461,6 +461,8 @@ def test_detectors_report_tells_reddish_real_from_bluish_colorized():
         assert r["test_auc"] > 0.9 and r["test_accuracy"] > 0.9
         assert r["confusion"][0][0] > 20 and r["confusion"][1][1] > 20
         assert r["vs_colourfulness"]["difference"] > 0.3
+        assert r["vs_colourfulness"]["difference"] == pytest.approx(  # the bar is colourfulness
+            r["test_auc"] - rep["baselines"]["colourfulness"]["test_auc"])
     real = detector_scores(models["cnn"], test["real"])
     assert real.tolist() == rep["cnn"]["test_real_scores"]
     assert np.median(real) > 0.5
