@@ -145,8 +145,28 @@ class ResumableBackup(keras.callbacks.BackupAndRestore):
 
     DAMAGED = (OSError, RuntimeError, ValueError, KeyError, json.JSONDecodeError)
 
+    def _first_save_unfinished(self) -> bool:
+        """A kill during the very first backup (weights half written, no metadata yet, or the
+        metadata cut short) with no earlier backup to fall back to: no epoch was committed,
+        so nothing is lost by starting over."""
+        meta = Path(self._training_metadata_path)
+        if Path(self._prev_weights_path).exists() or Path(self._prev_training_metadata_path).exists():
+            return False
+        if not meta.is_file():
+            return Path(self._weights_path).exists()
+        try:
+            json.loads(meta.read_text())["epoch"]
+            return False
+        except (OSError, ValueError, KeyError, TypeError):
+            return True
+
     def on_train_begin(self, logs: dict | None = None) -> None:
         weights = Path(self._weights_path)
+        if self._first_save_unfinished():
+            print(f"the first backup in {self.backup_dir} was interrupted before it was "
+                  "complete: no epoch was committed, training starts from epoch 1")
+            weights.unlink(missing_ok=True)
+            Path(self._training_metadata_path).unlink(missing_ok=True)
         if Path(self._training_metadata_path).is_file() and not weights.is_file():
             # Keras would restore the epoch without the weights: a silent restart
             first: Exception = FileNotFoundError(f"{weights} is missing")

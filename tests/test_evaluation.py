@@ -206,7 +206,7 @@ def test_slider_marks_the_wipe_and_sends_small_frames_only_when_let_go():
     assert (frame[:, :4] == 0.0).all() and (frame[:, 6:] == 0.5).all()
     for edge, fill in ((0.0, 0.5), (1.0, 0.0)):
         assert (comparison_frame(images, 0, "colorized | original", edge) == fill).all()
-    near = comparison_frame(images, 0, "colorized | original", 0.05)  # cut at column 0.5 -> 1
+    near = comparison_frame(images, 0, "colorized | original", 0.08)  # cut at column 1
     assert (near[:, 0:2] == 1.0).all() and (near[:, 2:] == 0.5).all()
     box = comparison_slider(a, b[..., :1], a, scale=1)
     assert not box.controls["wipe"].continuous_update

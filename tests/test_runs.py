@@ -356,6 +356,20 @@ def test_a_history_row_appears_only_after_its_backup():
     assert not (folder / "history.pending.json").exists()
 
 
+@pytest.mark.parametrize("meta", [None, "", "{\"epo"])
+def test_a_kill_during_the_first_backup_starts_over(tmp_path, splits, capsys, meta):
+    """Weights half written and no metadata yet (or metadata cut short), nothing to fall back
+    to: no epoch was committed, so the run starts from epoch 1 instead of refusing to resume."""
+    run = tmp_path / "run"
+    (run / runs.BACKUP).mkdir(parents=True)
+    (run / runs.BACKUP / "latest.weights.h5").write_bytes(b"\x89HDF\r\n\x1a\n" + b"\0" * 100)
+    if meta is not None:
+        (run / runs.BACKUP / "training_metadata.json").write_text(meta)
+    result = train(CFG, run, splits=splits, epochs=1, verbose=0)
+    assert [r["epoch"] for r in result.history] == [1]
+    assert "the first backup" in capsys.readouterr().out
+
+
 _TRAIN = """
 import sys
 from colorgan_utils.config import get_config
