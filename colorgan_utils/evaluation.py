@@ -120,7 +120,7 @@ def detector_photos(train_records: Sequence[ImageRecord], photos: int = DETECTOR
     return [picks[i] for i in train_idx], [picks[i] for i in val_idx]
 
 
-def _labels(batch: dict[str, np.ndarray]) -> np.ndarray:
+def _labels(batch: dict[str, np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
     return batch["real"], batch["colorized"]
 
 

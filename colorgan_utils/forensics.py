@@ -62,9 +62,8 @@ def auc(real: Sequence[float], colorized: Sequence[float]) -> float:
 
 def accuracy(real: Sequence[float], colorized: Sequence[float], threshold: float) -> float:
     """Share of right verdicts, real and colorized together, calling ``score > threshold``
-    real."""
-    r, c = np.asarray(real), np.asarray(colorized)
-    return float(((r > threshold).sum() + (c <= threshold).sum()) / (len(r) + len(c)))
+    real (:func:`colorgan_utils.metrics.accuracy`, for scores on any scale)."""
+    return metrics.accuracy(real, colorized, threshold)
 
 
 def roc_curve(real: Sequence[float], colorized: Sequence[float]) -> dict[str, list[float]]:
@@ -132,8 +131,7 @@ def score_report(val_real: Sequence[float], val_colorized: Sequence[float],
         "test_accuracy_ci": bootstrap_interval(test_real, test_colorized, acc, n_boot, seed=seed),
         "test_auc": auc(test_real, test_colorized),
         "test_auc_ci": bootstrap_interval(test_real, test_colorized, auc, n_boot, seed=seed),
-        "confusion": [[int((test_real > t).sum()), int((test_real <= t).sum())],
-                      [int((test_colorized > t).sum()), int((test_colorized <= t).sum())]],
+        "confusion": metrics.confusion(test_real, test_colorized, t).tolist(),
         "roc": roc_curve(test_real, test_colorized),
     }
     if train_real is not None and train_colorized is not None:

@@ -23,8 +23,8 @@ PAIRS = {  # the first is the slider's default: does the colorization look like 
 DIVIDER = 2  # px: the white line at the wipe
 
 
-def to_png(image: np.ndarray, scale: int = 1) -> bytes:
-    """An RGB (or gray) float image in [0, 1] as PNG bytes, enlarged ``scale`` times."""
+def encode_image(image: np.ndarray, scale: int = 1, fmt: str = "PNG", **options: Any) -> bytes:
+    """An RGB (or gray) float image in [0, 1] as ``fmt`` bytes (PIL), enlarged ``scale`` times."""
     from PIL import Image
 
     x = np.asarray(image, np.float32)
@@ -34,24 +34,19 @@ def to_png(image: np.ndarray, scale: int = 1) -> bytes:
     if scale > 1:
         im = im.resize((im.width * scale, im.height * scale), Image.NEAREST)
     buf = io.BytesIO()
-    im.save(buf, format="PNG")
+    im.save(buf, format=fmt, **options)
     return buf.getvalue()
+
+
+def to_png(image: np.ndarray, scale: int = 1) -> bytes:
+    """An RGB (or gray) float image in [0, 1] as PNG bytes, enlarged ``scale`` times."""
+    return encode_image(image, scale, "PNG")
 
 
 def to_jpeg(image: np.ndarray, scale: int = 1, quality: int = 90) -> bytes:
-    """An RGB (or gray) float image in [0, 1] as JPEG bytes, enlarged ``scale`` times: what the
-    slider sends on each move, several times smaller than a PNG of a photo."""
-    from PIL import Image
-
-    x = np.asarray(image, np.float32)
-    if x.ndim == 3 and x.shape[-1] == 1:
-        x = x[..., 0]
-    im = Image.fromarray(np.round(np.clip(x, 0, 1) * 255).astype(np.uint8))
-    if scale > 1:
-        im = im.resize((im.width * scale, im.height * scale), Image.NEAREST)
-    buf = io.BytesIO()
-    im.save(buf, format="JPEG", quality=quality)
-    return buf.getvalue()
+    """The same as JPEG bytes: what the slider sends on each move, several times smaller than a
+    PNG of a photo."""
+    return encode_image(image, scale, "JPEG", quality=quality)
 
 
 def comparison_frame(images: dict[str, np.ndarray], index: int, pair: str,

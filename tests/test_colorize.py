@@ -164,19 +164,24 @@ def test_interrupted_write_leaves_no_half_file(tmp_path, generator, real_photo, 
     assert list((tmp_path / "out").iterdir()) == []  # neither dog.png nor a temporary file
 
 
+def _full_disk_for(monkeypatch, name: str) -> None:
+    """Writing the output ``name`` fails as on a full disk (the rename of its temporary file)."""
+    real_replace = os.replace
+
+    def replace(src, dst):
+        if Path(dst).name == name:
+            raise OSError(28, "No space left on device")
+        return real_replace(src, dst)
+
+    monkeypatch.setattr(colorize.os, "replace", replace)
+
+
 def test_one_unwritable_output_does_not_stop_the_batch(tmp_path, generator, real_photo,
                                                         monkeypatch):
     for name in ("a", "b", "c"):
         real_photo.save(tmp_path / f"{name}.jpg")
     out = tmp_path / "out"
-    real_replace = os.replace
-
-    def full_disk_for_b(src, dst):
-        if Path(dst).name == "b.png":
-            raise OSError(28, "No space left on device")
-        return real_replace(src, dst)
-
-    monkeypatch.setattr(colorize.os, "replace", full_disk_for_b)
+    _full_disk_for(monkeypatch, "b.png")
     report = colorize_files(generator, [tmp_path / f"{n}.jpg" for n in "abc"], out,
                             verbose=False)
     assert sorted(Path(o).name for _, o in report.written) == ["a.png", "c.png"]
@@ -419,14 +424,7 @@ def test_a_photo_is_announced_only_once_its_file_is_written(tmp_path, generator,
     reason instead, never a line that claims a file that is not there."""
     for name in ("a", "b"):
         real_photo.save(tmp_path / f"{name}.jpg")
-    real_replace = os.replace
-
-    def full_disk_for_b(src, dst):
-        if Path(dst).name == "b.png":
-            raise OSError(28, "No space left on device")
-        return real_replace(src, dst)
-
-    monkeypatch.setattr(colorize.os, "replace", full_disk_for_b)
+    _full_disk_for(monkeypatch, "b.png")
     colorize_files(generator, [tmp_path / "a.jpg", tmp_path / "b.jpg"], tmp_path / "out")
     out = capsys.readouterr().out.splitlines()
     assert out[0] == f"{tmp_path / 'a.jpg'} -> {tmp_path / 'out' / 'a.png'} (" + \
