@@ -652,3 +652,19 @@ def test_format_table_prints_each_figure_in_its_place():
         "MobileNetV2 features            98.3% [97.3%, 99.3%]    0.998 [0.988, 1.008]     99.9%",
         "small CNN falls short of the colourfulness bar: AUC -0.057 [-0.080, -0.030]",
         "MobileNetV2 features beats the colourfulness bar: AUC +0.140 [+0.120, +0.160]"]
+
+
+def test_the_detectors_validation_photos_are_kept_apart_from_their_training_photos(splits):
+    """Whole photos, drawn from the train split only, never on both sides: a detector
+    validated on its own training photos would choose its epoch and threshold on what it
+    learnt by heart."""
+    from colorgan_utils.evaluation import detector_photos
+
+    train = splits["train"]
+    fit, val = detector_photos(train, photos=len(train), val_fraction=0.25, seed=0)
+    fit_paths, val_paths = {r.path for r in fit}, {r.path for r in val}
+    assert fit_paths and val_paths and not fit_paths & val_paths
+    assert fit_paths | val_paths == {r.path for r in train}
+    assert len(val) == round(len(train) * 0.25)
+    few, few_val = detector_photos(train, photos=8, seed=0)
+    assert len(few) + len(few_val) == 8 and not {r.path for r in few} & {r.path for r in few_val}
