@@ -75,28 +75,21 @@ def plain_loop(gen, disc, ds, steps: int, joint: bool, jit: bool = False) -> flo
 
 
 def with_fit(gen, disc, ds, steps: int, jit: bool = False, preset: bool = False) -> float:
-    """Images/s of ColorGAN.fit() (after a warm-up epoch that traces the step); a generator
-    with a classification head trains with the rebalanced cross-entropy. ``preset``: the
-    ``cpu`` preset's own training (its L1 weight, the averaged generator's optimizer, the
+    """Images/s of ColorGAN.fit() (after a warm-up epoch that traces the step). ``preset``: the
+    ``cpu`` preset's own training (its L1 weight, the averaged generator's optimizers, the
     cosine schedule), as ``train`` builds it."""
-    objective = "classify" if any(ly.name == "ab_logits" for ly in gen.layers) else "l1"
     if preset:
         from colorgan_utils.config import get_config
-        from colorgan_utils.training import learning_rate
+        from colorgan_utils.gan import L1Colour
+        from colorgan_utils.training import optimizers
 
         cfg = get_config("cpu", environ={})
-        gan = ColorGAN(gen, disc, cfg.l1_lambda, objective=cfg.objective,
-                       adversarial_lambda=cfg.adversarial_lambda)
-        lr = learning_rate(cfg, 100 * steps)
-        average = ({"use_ema": True, "ema_momentum": cfg.ema_momentum}
-                   if cfg.ema_momentum else {})
-        encoder = (keras.optimizers.Adam(lr, beta_1=cfg.beta_1, **average)
-                   if any(ly.name == "encoder" for ly in gen.layers) else None)
-        gan.compile(keras.optimizers.Adam(lr, beta_1=cfg.beta_1, **average),
-                    keras.optimizers.Adam(lr, beta_1=cfg.beta_1), jit_compile=jit,
-                    e_optimizer=encoder)
+        if not any(ly.name == "encoder" for ly in gen.layers):
+            cfg = cfg.replace(encoder="scratch")
+        gan = ColorGAN(gen, disc, L1Colour(cfg.l1_lambda))
+        gan.compile(**optimizers(cfg, 100 * steps), jit_compile=jit)
     else:
-        gan = ColorGAN(gen, disc, objective=objective)
+        gan = ColorGAN(gen, disc)
         gan.compile(adam(), adam(), jit_compile=jit)
     gan.fit(ds, epochs=1, steps_per_epoch=2, verbose=0)
     batch = int(next(iter(ds))[0].shape[0])

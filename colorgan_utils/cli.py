@@ -52,7 +52,7 @@ def _train(args: argparse.Namespace) -> int:
     from colorgan_utils.training import train
 
     cfg = get_config(args.preset, image_size=args.image_size, batch_size=args.batch_size,
-                     objective=args.objective, max_minutes=args.max_minutes,
+                     max_minutes=args.max_minutes,
                      encoder=args.encoder, encoder_alpha=args.encoder_alpha)
     data = args.data or cfg.data_dir
     if not data:
@@ -190,9 +190,6 @@ def build_parser() -> argparse.ArgumentParser:
     tr.add_argument("--epochs", type=_count(1), default=None)
     tr.add_argument("--image-size", type=_count(32), default=None)
     tr.add_argument("--batch-size", type=_count(1), default=None)
-    tr.add_argument("--objective", choices=["l1", "classify"], default=None,
-                    help="colour loss: l1 regression, or classify over ab bins (default: "
-                         "the preset's)")
     tr.add_argument("--encoder", choices=["mobilenetv2", "scratch"], default=None,
                     help="the generator's encoder: MobileNetV2 pretrained on ImageNet, or a "
                          "U-Net from scratch (default: the preset's)")

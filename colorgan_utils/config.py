@@ -53,14 +53,7 @@ class Config:
     # training
     learning_rate: float = 2e-4
     beta_1: float = 0.5
-    l1_lambda: float = 100.0
-    # colour objective: "l1" (regression, pix2pix) or "classify" (ab bins, Zhang et al. 2016)
-    objective: str = "l1"
-    ce_lambda: float = 10.0  # weight of the rebalanced cross-entropy ("classify")
-    prior_mix: float = 0.5  # rebalancing: weights ~ 1 / ((1 - mix) * prior + mix / Q)
-    temperature: float = 0.38  # annealed-mean decoding
-    adversarial_lambda: float = 1.0  # weight of the GAN loss for the generator (0 = no GAN)
-    chroma_lambda: float = 0.0  # "l1": weight of each photo's mean-chroma match (0 = off)
+    l1_lambda: float = 100.0  # weight of the colour term (pix2pix: 100); the GAN term's is 1
     warmup_epochs: int = 0
     # > 0: the generator's weights are also averaged step by step (EMA, Keras' use_ema); the
     # average is what is validated, kept as "best" and shipped (training goes on from its own)
@@ -164,13 +157,8 @@ def get_config(
         cfg = cfg.replace(data_dir=os.path.expanduser(data_dir))
     if overrides:
         cfg = cfg.replace(**{k: v for k, v in overrides.items() if v is not None})
-    if cfg.objective not in ("l1", "classify"):
-        raise ValueError(f"objective={cfg.objective!r}: use 'l1' or 'classify'")
     if cfg.encoder not in ("scratch", "mobilenetv2"):
         raise ValueError(f"encoder={cfg.encoder!r}: use 'mobilenetv2' or 'scratch'")
-    if cfg.objective == "classify" and cfg.encoder != "scratch":
-        raise ValueError("objective='classify' needs encoder='scratch' (the classification "
-                         "head is the from-scratch U-Net's): add --encoder scratch")
     if cfg.image_size < 32 or cfg.image_size & (cfg.image_size - 1):
         raise ValueError(f"image_size={cfg.image_size}: use a power of two >= 32")
     return cfg

@@ -22,7 +22,6 @@ def _init() -> keras.initializers.Initializer:
     return keras.initializers.RandomNormal(0.0, 0.02)
 
 
-CLASS_STRIDE = 4  # the classification head predicts ab bins at 1/4 of the photo's size
 MAX_DEPTH = 6  # stride-2 levels of the U-Net: renders at any multiple of 64 px
 
 
@@ -85,62 +84,62 @@ def render_multiple(generator: keras.Model) -> int:
 
 def build_generator(image_size: int = 64, width: int = 32, max_mult: int = 4,
                     dropout_blocks: int = 3, dropout: float = 0.5, depth: int | None = None,
-                    head: str = "regression", bins: Any = None,
-                    temperature: float = 0.38, name: str = "generator") -> keras.Model:
+                    name: str = "generator") -> keras.Model:
     """A pix2pix-style U-Net from L ``[H, W, 1]`` in [-1, 1] to ab ``[H, W, 2]`` in [-1, 1].
 
     Fully convolutional: trained at ``image_size``, it runs on any ``H, W`` that are multiples
-    of ``2**depth`` (default :func:`unet_depth`). Encoder: ``depth`` blocks of 4x4 stride-2
-    conv + BatchNorm (not the first/last) + LeakyReLU(0.2), ``width * min(2**i, max_mult)``
-    filters. Decoder: 4x4 stride-2 transposed conv + BatchNorm + dropout (the
-    ``dropout_blocks`` innermost) + ReLU, each concatenated with the encoder's map of the same
-    size (the skip). pix2pix itself is ``width=64, max_mult=8``.
-
-    ``head="regression"``: the decoder goes back to full size, ab = tanh (trained with L1).
-    ``head="classification"``: the decoder stops at 1/4 size and predicts logits over the ab
-    ``bins`` (layer ``ab_logits``, trained with cross-entropy, see :mod:`ab_bins`); the
-    annealed mean at ``temperature`` turns them into ab, upsampled 4x (bilinear).
+    of ``2**depth`` (default :func:`unet_depth`). Encoder: ``depth`` blocks of
+    :func:`down_block` (4x4 stride-2 conv + BatchNorm, not the first/last + LeakyReLU(0.2)),
+    ``width * min(2**i, max_mult)`` filters. Decoder: :func:`up_block` (4x4 stride-2
+    transposed conv + BatchNorm + dropout, the ``dropout_blocks`` innermost + ReLU), each
+    concatenated with the encoder's map of the same size (the skip); a last transposed conv to
+    ab, tanh. pix2pix itself is ``width=64, max_mult=8``. Notebook 02 builds the same network
+    from the same blocks, in the notebook.
     """
-    if head not in ("regression", "classification"):
-        raise ValueError(f"head={head!r}: use 'regression' or 'classification'")
     depth = depth or unet_depth(image_size)
     filters = [width * min(2**i, max_mult) for i in range(depth)]
     inp = keras.Input((None, None, 1), name="L")
     x = TrainingSize(image_size, name="training_size")(inp)
     skips = []
     for i, f in enumerate(filters):
-        x = layers.Conv2D(f, 4, strides=2, padding="same", use_bias=False,
-                          kernel_initializer=_init(), name=f"down{i + 1}_conv")(x)
-        if 0 < i < depth - 1:
-            x = layers.BatchNormalization(name=f"down{i + 1}_bn")(x)
-        x = layers.LeakyReLU(0.2, name=f"down{i + 1}_lrelu")(x)
+        x = down_block(x, f, f"down{i + 1}", batch_norm=0 < i < depth - 1)
         skips.append(x)
-    # regression: back up to 1/2 size (then to_ab); classification: up to 1/4 size
-    ups = skips[:-1] if head == "regression" else skips[1:-1]
-    for j, skip in enumerate(reversed(ups)):
-        f = filters[depth - 2 - j]
-        x = layers.Conv2DTranspose(f, 4, strides=2, padding="same", use_bias=False,
-                                   kernel_initializer=_init(), name=f"up{j + 1}_deconv")(x)
-        x = layers.BatchNormalization(name=f"up{j + 1}_bn")(x)
-        if j < dropout_blocks:
-            x = layers.Dropout(dropout, name=f"up{j + 1}_dropout")(x)
-        x = layers.ReLU(name=f"up{j + 1}_relu")(x)
-        x = layers.Concatenate(name=f"up{j + 1}_skip")([x, skip])
-    if head == "regression":
-        x = layers.Conv2DTranspose(2, 4, strides=2, padding="same", kernel_initializer=_init(),
-                                   name="to_ab")(x)
-        out = layers.Activation("tanh", dtype="float32", name="ab")(x)
-        return keras.Model(inp, out, name=name)
-    if bins is None:
-        from colorgan_utils.ab_bins import in_gamut_bins
+    for j, skip in enumerate(reversed(skips[:-1])):
+        x = up_block(x, skip, filters[depth - 2 - j], f"up{j + 1}",
+                     dropout=dropout if j < dropout_blocks else 0.0)
+    return keras.Model(inp, to_ab(x), name=name)
 
-        bins = in_gamut_bins()
-    from colorgan_utils.ab_bins import AnnealedMean
 
-    logits = layers.Conv2D(len(bins), 1, dtype="float32", name="ab_logits")(x)
-    ab_small = AnnealedMean(bins, temperature, dtype="float32", name="annealed_mean")(logits)
-    out = layers.UpSampling2D(CLASS_STRIDE, interpolation="bilinear", dtype="float32", name="ab")(ab_small)
-    return keras.Model(inp, out, name=name)
+def down_block(x: Any, filters: int, name: str, batch_norm: bool = True) -> Any:
+    """One encoder step of the U-Net: 4x4 convolution with stride 2 (half the size),
+    BatchNorm, LeakyReLU(0.2). Layers ``<name>_conv``, ``_bn``, ``_lrelu``."""
+    x = layers.Conv2D(filters, 4, strides=2, padding="same", use_bias=False,
+                      kernel_initializer=_init(), name=f"{name}_conv")(x)
+    if batch_norm:
+        x = layers.BatchNormalization(name=f"{name}_bn")(x)
+    return layers.LeakyReLU(0.2, name=f"{name}_lrelu")(x)
+
+
+def up_block(x: Any, skip: Any, filters: int, name: str, dropout: float = 0.0) -> Any:
+    """One decoder step of the U-Net: 4x4 transposed convolution with stride 2 (twice the
+    size), BatchNorm, dropout (pix2pix's noise, if > 0), ReLU, then the encoder's map of the
+    same size concatenated (the skip). Layers ``<name>_deconv``, ``_bn``, ``_dropout``,
+    ``_relu``, ``_skip``."""
+    x = layers.Conv2DTranspose(filters, 4, strides=2, padding="same", use_bias=False,
+                               kernel_initializer=_init(), name=f"{name}_deconv")(x)
+    x = layers.BatchNormalization(name=f"{name}_bn")(x)
+    if dropout:
+        x = layers.Dropout(dropout, name=f"{name}_dropout")(x)
+    x = layers.ReLU(name=f"{name}_relu")(x)
+    return layers.Concatenate(name=f"{name}_skip")([x, skip])
+
+
+def to_ab(x: Any, initializer: Any = None) -> Any:
+    """The U-Net's last step: a 4x4 transposed convolution with stride 2 to the two ab channels
+    at full size, tanh (so ab stays in [-1, 1]), in float32. Layers ``to_ab`` and ``ab``."""
+    x = layers.Conv2DTranspose(2, 4, strides=2, padding="same",
+                               kernel_initializer=initializer or _init(), name="to_ab")(x)
+    return layers.Activation("tanh", dtype="float32", name="ab")(x)
 
 
 def build_pretrained_generator(image_size: int = 128, alpha: float = 0.35,
@@ -169,17 +168,10 @@ def build_pretrained_generator(image_size: int = 128, alpha: float = 0.35,
     x = features[-1]
     for j, (skip, f) in enumerate(zip(reversed(features[:-1]),
                                       (width * 8, width * 4, width * 2, width))):
-        x = layers.Conv2DTranspose(f, 4, strides=2, padding="same", use_bias=False,
-                                   kernel_initializer=_init(), name=f"up{j + 1}_deconv")(x)
-        x = layers.BatchNormalization(name=f"up{j + 1}_bn")(x)
-        x = layers.ReLU(name=f"up{j + 1}_relu")(x)
-        x = layers.Concatenate(name=f"up{j + 1}_skip")([x, skip])
+        x = up_block(x, skip, f, f"up{j + 1}")
     # zeros: the untrained generator predicts gray (ab = 0), the baseline it must beat, instead
     # of a saturated tanh on the encoder's large ImageNet activations
-    x = layers.Conv2DTranspose(2, 4, strides=2, padding="same", kernel_initializer="zeros",
-                               name="to_ab")(x)
-    out = layers.Activation("tanh", dtype="float32", name="ab")(x)
-    return keras.Model(inp, out, name=name)
+    return keras.Model(inp, to_ab(x, "zeros"), name=name)
 
 
 def build_discriminator(image_size: int = 64, width: int = 24, n_down: int | None = None,
@@ -196,19 +188,24 @@ def build_discriminator(image_size: int = 64, width: int = 24, n_down: int | Non
     ab_in = keras.Input((image_size, image_size, 2), name="ab")
     x = layers.Concatenate(name="L_ab")([l_in, ab_in])
     for i in range(n_down):
-        x = layers.Conv2D(width * min(2**i, max_mult), 4, strides=2, padding="same",
-                          use_bias=i == 0, kernel_initializer=_init(), name=f"conv{i + 1}")(x)
-        if i > 0:
-            x = layers.BatchNormalization(name=f"bn{i + 1}")(x)
-        x = layers.LeakyReLU(0.2, name=f"lrelu{i + 1}")(x)
+        x = patch_block(x, width * min(2**i, max_mult), i + 1, batch_norm=i > 0)
     x = layers.ZeroPadding2D(1, name="pad1")(x)
-    x = layers.Conv2D(width * min(2**n_down, max_mult), 4, use_bias=False,
-                      kernel_initializer=_init(), name=f"conv{n_down + 1}")(x)
-    x = layers.BatchNormalization(name=f"bn{n_down + 1}")(x)
-    x = layers.LeakyReLU(0.2, name=f"lrelu{n_down + 1}")(x)
+    x = patch_block(x, width * min(2**n_down, max_mult), n_down + 1, strides=1)
     x = layers.ZeroPadding2D(1, name="pad2")(x)
     out = layers.Conv2D(1, 4, kernel_initializer=_init(), dtype="float32", name="patch_logits")(x)
     return keras.Model([l_in, ab_in], out, name=name)
+
+
+def patch_block(x: Any, filters: int, index: int, strides: int = 2,
+                batch_norm: bool = True) -> Any:
+    """One PatchGAN step: a 4x4 convolution (stride 2: "same" padding, half the size; stride 1:
+    no padding), BatchNorm (not on the first, which has a bias instead), LeakyReLU(0.2).
+    Layers ``conv<index>``, ``bn<index>``, ``lrelu<index>``."""
+    x = layers.Conv2D(filters, 4, strides=strides, padding="same" if strides == 2 else "valid",
+                      use_bias=not batch_norm, kernel_initializer=_init(), name=f"conv{index}")(x)
+    if batch_norm:
+        x = layers.BatchNormalization(name=f"bn{index}")(x)
+    return layers.LeakyReLU(0.2, name=f"lrelu{index}")(x)
 
 
 def receptive_field(model: keras.Model) -> dict[str, int]:
@@ -250,17 +247,11 @@ def image_scores(discriminator: keras.Model, l_norm: Any, ab_norm: Any) -> Any:
 
 def build_models(cfg: Any) -> tuple[keras.Model, keras.Model]:
     """The generator and discriminator a :class:`~colorgan_utils.config.Config` asks for."""
-    if getattr(cfg, "encoder", "scratch") == "mobilenetv2" and cfg.objective == "classify":
-        raise ValueError("objective='classify' needs encoder='scratch' (the classification "
-                         "head is the from-scratch U-Net's)")
     if getattr(cfg, "encoder", "scratch") == "mobilenetv2":
         generator = build_pretrained_generator(cfg.image_size, cfg.encoder_alpha,
                                                cfg.encoder_weights, cfg.generator_width)
     else:
-        generator = build_generator(
-            cfg.image_size, cfg.generator_width, cfg.generator_max_mult,
-            head="classification" if cfg.objective == "classify" else "regression",
-            temperature=cfg.temperature)
+        generator = build_generator(cfg.image_size, cfg.generator_width, cfg.generator_max_mult)
     return generator, build_discriminator(cfg.image_size, cfg.discriminator_width)
 
 
@@ -370,8 +361,6 @@ def load_compact(path: str | os.PathLike) -> keras.Model:
     were trained under mixed precision compute in the current global policy, see
     :func:`with_current_policy`)."""
     import json
-
-    from colorgan_utils import ab_bins  # noqa: F401  (registers AnnealedMean for "classify")
 
     try:
         with np.load(path) as f:

@@ -6,8 +6,7 @@ Taught in notebook 04 (what a run leaves on disk) and notebook 05 (loading a run
 folder holds:
 
 ``config.json`` settings · ``history.csv`` one row per epoch · ``state.json`` epochs done /
-finished · ``best.json`` which epoch is "best" · ``ab_prior.npz`` the colour prior (classify
-objective) · ``generator_{best,last}.keras`` and ``discriminator_{best,last}.keras`` ·
+finished · ``best.json`` which epoch is "best" · ``generator_{best,last}.keras`` and ``discriminator_{best,last}.keras`` ·
 ``backup/`` weights + optimizers for resuming · ``samples/epoch_NNN.png`` · ``logs/``
 TensorBoard · ``split.json`` which photos trained (a fingerprint, checked on resume) ·
 ``train.lock`` while a ``train`` process owns the folder.
@@ -30,7 +29,6 @@ CONFIG = "config.json"
 HISTORY = "history.csv"
 STATE = "state.json"
 BEST = "best.json"
-PRIOR = "ab_prior.npz"
 BACKUP = "backup"
 SAMPLES = "samples"
 LOGS = "logs"
@@ -279,7 +277,7 @@ def run_status(run_dir: str | os.PathLike) -> dict[str, Any]:
 def _load_keras(path: Path) -> Any:
     import keras
 
-    from colorgan_utils import ab_bins, models  # noqa: F401  (registers the custom layers)
+    from colorgan_utils import models
 
     return models.with_current_policy(keras.models.load_model(path))
 
@@ -287,6 +285,7 @@ def _load_keras(path: Path) -> Any:
 def load_generator(path: str | os.PathLike) -> Any:
     """A generator from a ``.keras`` file or a compact ``.npz`` file; anything else (e.g. a
     discriminator file, a damaged file) raises :class:`RunError` naming the file."""
+    from colorgan_utils import colour_classes  # noqa: F401  (registers its AnnealedMean layer)
     from colorgan_utils.models import load_compact
 
     path = Path(path).expanduser()

@@ -24,23 +24,24 @@ from colorgan_utils.callbacks import (
 from colorgan_utils.config import Config
 from colorgan_utils.data import load_splits, make_dataset, steps_for
 from colorgan_utils.encoder import resolve_weights
-from colorgan_utils.gan import ColorGAN
-from colorgan_utils.models import CLASS_STRIDE, build_models
+from colorgan_utils.gan import ColorGAN, L1Colour
+from colorgan_utils.models import build_models
 from colorgan_utils import runs
 from colorgan_utils.runs import run_status
 
 # settings that must match to resume a run (the rest, e.g. epochs, may change)
 MODEL_KEYS = ("image_size", "generator_width", "generator_max_mult", "discriminator_width",
               "l1_lambda", "warmup_epochs", "batch_size", "max_images", "val_fraction",
-              "test_fraction", "objective", "ce_lambda", "prior_mix", "temperature",
-              "adversarial_lambda", "ema_momentum", "lr_schedule", "chroma_lambda", "encoder",
-              "encoder_alpha", "encoder_frozen_epochs", "encoder_lr_mult")
+              "test_fraction", "ema_momentum", "lr_schedule", "encoder", "encoder_alpha",
+              "encoder_frozen_epochs", "encoder_lr_mult")
 LR_SCHEDULES = ("constant", "cosine")
 # settings added after runs had been saved: a run whose config.json lacks one was trained
 # without it, and is resumed the way it was trained (Config's default), not refused
-ADDED_KEYS = ("ema_momentum", "lr_schedule", "chroma_lambda", "encoder", "encoder_alpha",
+ADDED_KEYS = ("ema_momentum", "lr_schedule", "encoder", "encoder_alpha",
               "encoder_frozen_epochs", "encoder_lr_mult")
-
+# settings that have left: a run trained with another value than this one cannot go on here
+# (its generator still colorizes and evaluates; colour as classes is notebook 06's)
+REMOVED_KEYS = {"objective": "l1", "adversarial_lambda": 1.0, "chroma_lambda": 0.0}
 
 
 @dataclass
@@ -73,6 +74,13 @@ def _check_config(run_dir: Path, cfg: Config) -> None:
     old = runs.saved_config(run_dir)
     if old is None:
         return
+    gone = {k: old[k] for k, today in REMOVED_KEYS.items() if old.get(k, today) != today}
+    if gone:
+        raise TrainingError(
+            f"{run_dir} was trained with {', '.join(f'{k}={v!r}' for k, v in gone.items())}, "
+            "which training no longer offers (colour as classes lives in notebook 06), so it "
+            "cannot resume; its generator still works with evaluate and colorize. Train anew "
+            "in a new --out folder.")
     diff = {k: (old.get(k, getattr(Config(), k)), getattr(cfg, k)) for k in MODEL_KEYS
             if old.get(k, getattr(Config(), k)) != getattr(cfg, k)}
     if diff:
@@ -81,35 +89,6 @@ def _check_config(run_dir: Path, cfg: Config) -> None:
             f"{run_dir} holds a run with other settings ({what}). Use a new output folder, or "
             "the run's own settings, to resume it."
         )
-
-
-def training_prior(records: list, cfg: Config, run_dir: Path | None = None,
-                   max_photos: int = 2000) -> dict[str, Any]:
-    """The colour prior of the training photos (``centres``, ``prior``, ``weights``; see
-    :mod:`ab_bins`), at the 1/4 resolution the classification head predicts. Saved as
-    ``ab_prior.npz`` in ``run_dir`` and read back from there on resume."""
-    import numpy as np
-
-    from colorgan_utils import ab_bins
-
-    path = run_dir / runs.PRIOR if run_dir is not None else None
-    if path is not None and path.is_file():
-        with np.load(path) as f:
-            return {k: f[k] for k in f.files}
-    centres = ab_bins.in_gamut_bins()
-    picks = records[:: max(1, len(records) // max_photos)]
-    ds = make_dataset(picks, cfg, training=False, cache=False)
-    stride = CLASS_STRIDE
-    pooled = (tf.nn.avg_pool2d(ab, stride, stride, "VALID") for _, ab in ds)
-    prior = ab_bins.color_prior(pooled, centres)
-    weights = ab_bins.rebalancing_weights(prior, cfg.prior_mix)
-    out = {"centres": centres, "prior": prior, "weights": weights,
-           "photos": np.array(len(picks))}
-    if path is not None:
-        tmp = path.with_name(path.stem + ".tmp.npz")
-        np.savez(tmp, **out)
-        os.replace(tmp, path)
-    return out
 
 
 def set_precision(cfg: Config) -> str:
@@ -246,9 +225,6 @@ def _train_locked(cfg: Config, run_dir: Path, data_dir: Any, epochs: int, strate
     sample_l, sample_ab = next(iter(make_dataset(picks, cfg, training=False, batch_size=8,
                                                  cache=False)))
 
-    weights = None
-    if cfg.objective == "classify":
-        weights = training_prior(splits["train"], cfg, run_dir)["weights"]
     # a new run says which encoder weights it starts from (smoke mode: random where the file
     # is not cached, nothing is downloaded); a resumed one needs no file: the backup has them
     build = resolve_weights(cfg) if not history else cfg.replace(encoder_weights=None)
@@ -256,14 +232,10 @@ def _train_locked(cfg: Config, run_dir: Path, data_dir: Any, epochs: int, strate
     strategy = strategy or env.get_strategy()
     with strategy.scope():
         generator, discriminator = build_models(build)
-        gan = ColorGAN(generator, discriminator, cfg.l1_lambda, cfg.warmup_epochs,
-                       objective=cfg.objective, ce_lambda=cfg.ce_lambda,
-                       class_weights=weights, adversarial_lambda=cfg.adversarial_lambda,
-                       chroma_lambda=cfg.chroma_lambda)
+        gan = ColorGAN(generator, discriminator, L1Colour(cfg.l1_lambda), cfg.warmup_epochs)
         gan.compile(**optimizers(cfg, epochs * steps), jit_compile=cfg.jit_compile)
     stop = StopOnNonFinite(run_dir)
     backup = ResumableBackup(run_dir / runs.BACKUP)
-    monitor = "val_g_ce" if cfg.objective == "classify" else "val_g_l1"
     history_csv = HistoryCSV(run_dir / runs.HISTORY)
     callbacks = [
         stop,
@@ -274,7 +246,7 @@ def _train_locked(cfg: Config, run_dir: Path, data_dir: Any, epochs: int, strate
         *([EncoderSchedule(cfg.encoder_frozen_epochs)] if cfg.encoder == "mobilenetv2" else []),
         Throughput(cfg.batch_size),
         history_csv,
-        GeneratorCheckpoint(run_dir, monitor),
+        GeneratorCheckpoint(run_dir, "val_g_l1"),
         SampleGrid(run_dir, sample_l, sample_ab),
         AveragedGenerator(),  # validation to the grid: the average; then back to its own
         keras.callbacks.TensorBoard(str(run_dir / runs.LOGS), write_graph=False),
@@ -285,7 +257,7 @@ def _train_locked(cfg: Config, run_dir: Path, data_dir: Any, epochs: int, strate
     callbacks.append(BackupCommit(backup, history_csv))
     if verbose:
         print(f"Training {run_dir}: {len(splits['train'])} train / {len(val)} val photos, "
-              f"{cfg.image_size} px, batch {cfg.batch_size}, objective {cfg.objective}, on "
+              f"{cfg.image_size} px, batch {cfg.batch_size}, on "
               f"{strategy.num_replicas_in_sync} replica(s), {policy}, XLA {cfg.jit_compile}")
     runs.write_json(run_dir / runs.CONFIG, cfg.to_dict())  # all checks passed: a real run
     runs.write_json(run_dir / runs.SPLIT, split)

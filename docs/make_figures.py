@@ -40,7 +40,7 @@ def main() -> None:
     from colorgan_utils.runs import load_run, run_config
     from colorgan_utils.config import get_config
     from colorgan_utils.models import training_size
-    from colorgan_utils.training import training_prior
+    from colorgan_utils.colour_classes import prior_of
     from colorgan_utils.viz import (plot_color_prior, plot_comparison, plot_lab_grid,
                                     plot_per_breed, save_fig)
 
@@ -78,7 +78,8 @@ def main() -> None:
                                  [r.breed_name for r in test])
     print("wrote", save_fig(plot_per_breed(per_breed), "per_breed", args.out, dpi=80))
 
-    prior = training_prior(splits["train"], cfg, run if (run / "ab_prior.npz").is_file() else None)
+    train = splits["train"][:: max(1, len(splits["train"]) // 2000)]
+    prior = prior_of(ab for _, ab in make_dataset(train, cfg, training=False, cache=False))
     fig = plot_color_prior(prior["centres"], prior["prior"], prior["weights"])
     print("wrote", save_fig(fig, "color_prior", "research/figures", dpi=70))
 

@@ -38,7 +38,7 @@ ROOT = Path(__file__).resolve().parent.parent
 SCOPE: dict[str, list[str]] = {
     "gan.py": ["colorgan_utils.gan.*"],
     "metrics.py": ["colorgan_utils.metrics.*"],
-    "ab_bins.py": ["colorgan_utils.ab_bins.*"],
+    "colour_classes.py": ["colorgan_utils.colour_classes.*"],
     "evaluation.py": ["colorgan_utils.evaluation.*"],
     "detector.py": ["colorgan_utils.detector.*"],
     "split (data.py)": [f"colorgan_utils.data.x_{f}__mutmut_*"

@@ -58,10 +58,12 @@ def make_views(data: str, hold_out: list[str], work: Path) -> tuple[Path, Path]:
 
 
 def quality(batch: dict) -> dict:
-    """PSNR, SSIM, CIEDE2000 and colourfulness of a ``colorize_records`` batch, and its size."""
+    """PSNR, SSIM, CIEDE2000, colourfulness and hue agreement of a ``colorize_records`` batch, and its size."""
     from colorgan_utils.evaluation import quality_report
 
-    out = quality_report(batch)["quality"]
+    report = quality_report(batch)
+    out = report["quality"]
+    out["hue_agreement"] = report["hue_agreement"]
     out["photos"] = len(batch["real"])
     return out
 

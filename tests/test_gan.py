@@ -3,10 +3,11 @@ import pytest
 import tensorflow as tf
 import keras
 
-from colorgan_utils import color
+from colorgan_utils import color, colour_classes
+from colorgan_utils.colour_classes import ClassColorGAN
 from colorgan_utils.config import get_config
 from colorgan_utils.data import load_splits, make_dataset
-from colorgan_utils.gan import ColorGAN
+from colorgan_utils.gan import ColorGAN, L1Colour
 from colorgan_utils.models import build_generator, build_models
 
 # the GAN's mechanics on the from-scratch U-Net (the pretrained encoder's own tests are below)
@@ -15,13 +16,16 @@ CFG = get_config("smoke", environ={}, encoder="scratch")
 
 def make_gan(warmup: int = 0, objective: str = "l1", g_opt=None, dropout: bool = True,
              **kwargs) -> ColorGAN:
-    cfg = CFG.replace(objective=objective)
-    g, d = build_models(cfg)
+    """The core ColorGAN (``objective="l1"``, 100 x L1) or colour as classes
+    (``"classify"``: :class:`ClassColorGAN`, ``kwargs`` its class weights / ce weight)."""
+    g, d = build_models(CFG)
     if not dropout:  # deterministic generator: the same batch gives the same gradient
-        g = build_generator(cfg.image_size, cfg.generator_width, cfg.generator_max_mult,
-                            dropout_blocks=0,
-                            head="classification" if objective == "classify" else "regression")
-    gan = ColorGAN(g, d, l1_lambda=100.0, warmup_epochs=warmup, objective=objective, **kwargs)
+        g = build_generator(CFG.image_size, CFG.generator_width, CFG.generator_max_mult,
+                            dropout_blocks=0)
+    if objective == "classify":
+        gan = ClassColorGAN(colour_classes.class_generator(g), d, warmup_epochs=warmup, **kwargs)
+    else:
+        gan = ColorGAN(g, d, L1Colour(100.0), warmup_epochs=warmup, **kwargs)
     gan.compile(g_opt or keras.optimizers.Adam(2e-4, beta_1=0.5),
                 keras.optimizers.Adam(2e-4, beta_1=0.5))
     return gan
@@ -99,8 +103,9 @@ def test_warmup_step_follows_the_colour_loss_alone(batch, objective):
                 colorized = gan.generator(lum, training=True)
                 loss = 100.0 * tf.reduce_mean(tf.abs(ab - colorized))
             else:
-                logits, _ = gan.generator_logits(lum, training=True)
-                loss = 10.0 * gan.class_loss(logits, ab)
+                logits, _ = gan.with_logits(lum, training=True)
+                loss = 10.0 * colour_classes.class_loss(logits, ab, gan.centres,
+                                                        gan.class_weights)
         want = tape.gradient(loss, gan.generator.trainable_variables)
         for v, w in zip(gan.generator.trainable_variables, w0):
             v.assign(w)  # the tape's forward pass moved no weights, but be explicit
@@ -115,10 +120,9 @@ def test_a_few_steps_on_one_batch_lower_the_colour_loss(batch, objective):
     gan = make_gan(warmup=100, objective=objective, dropout=False,
                    g_opt=keras.optimizers.Adam(2e-3))
     lum, ab = batch
-    index = 2 if objective == "l1" else 5  # g_l1 or g_ce in _forward's result
 
     def loss() -> float:  # training mode: BatchNorm on the batch's own statistics
-        return float(gan._forward(lum, ab, True)[index])
+        return float(gan.loss_terms(lum, ab, training=True)["g_colour"])
 
     first = loss()
     for _ in range(15):
@@ -159,13 +163,28 @@ def test_discriminator_accuracies_on_known_logits(batch):
     assert float(backwards["d_real_acc"]) == 0.0 and float(backwards["d_colorized_acc"]) == 0.0
 
 
+def test_the_named_loss_terms_add_up_known_values(batch):
+    """``loss_terms``: d_loss, the GAN term and the colour term (L1 x its weight) of a known
+    discriminator, and the generator's loss as their sum, the GAN term off in the warm-up."""
+    g, _ = build_models(CFG)
+    lum, ab = batch
+    gan = ColorGAN(g, FixedDiscriminator(0.5), L1Colour(30.0))
+    terms = gan.loss_terms(lum, ab)
+    l1 = float(tf.reduce_mean(tf.abs(ab - g(lum, training=False))))
+    gan_term = np.log1p(np.exp(0.5))  # BCE of logit -0.5 against "real"
+    assert float(terms["g_l1"]) == pytest.approx(l1, rel=1e-5)
+    assert float(terms["g_colour"]) == pytest.approx(30.0 * l1, rel=1e-5)
+    assert float(terms["g_adv_loss"]) == pytest.approx(gan_term, rel=1e-5)
+    assert float(terms["g_loss"]) == pytest.approx(gan_term + 30.0 * l1, rel=1e-5)
+    assert terms["colorized_ab"].shape == ab.shape
+    warm = ColorGAN(g, FixedDiscriminator(0.5), L1Colour(30.0), warmup_epochs=1)
+    assert float(warm.loss_terms(lum, ab)["g_loss"]) == pytest.approx(30.0 * l1, rel=1e-5)
+
+
 def test_bad_settings_are_refused_by_name():
     g, d = build_models(CFG)
-    with pytest.raises(ValueError, match="objective='l2': use 'l1' or 'classify'"):
-        ColorGAN(g, d, objective="l2")
-    gc, dc = build_models(CFG.replace(objective="classify"))
     with pytest.raises(ValueError, match=r"class_weights: \(3,\) for \d+ ab bins"):
-        ColorGAN(gc, dc, objective="classify", class_weights=[1.0, 2.0, 3.0])
+        ClassColorGAN(colour_classes.class_generator(g), d, class_weights=[1.0, 2.0, 3.0])
     gan = ColorGAN(g, d, warmup_epochs=2)
     # the warm-up switch is a setting, not a weight: no optimizer may ever move it
     assert gan.adversarial_weight.trainable is False and float(gan.adversarial_weight) == 0.0
@@ -176,15 +195,16 @@ def test_class_loss_prefers_the_true_bin_and_weights_rare_colours(batch):
     lum, ab = batch
     centres = gan.centres
     pooled = tf.nn.avg_pool2d(ab, 4, 4, "VALID")
-    from colorgan_utils.ab_bins import soft_encode
-
-    target, nearest = soft_encode(pooled, centres)
+    target, nearest = colour_classes.soft_encode(pooled, centres)
     right = 20.0 * target  # logits that point at the soft-encoded truth
     wrong = tf.roll(right, 37, axis=-1)
-    assert float(gan.class_loss(right, ab)) < float(gan.class_loss(wrong, ab))
-    heavy = make_gan(objective="classify", class_weights=np.full(len(centres), 3.0))
-    assert float(heavy.class_loss(wrong, ab)) == pytest.approx(3 * float(gan.class_loss(wrong, ab)),
-                                                               rel=1e-5)
+    ones = np.ones(len(centres), np.float32)
+
+    def loss(logits, weights=ones):
+        return float(colour_classes.class_loss(logits, ab, centres, weights))
+
+    assert loss(right) < loss(wrong)
+    assert loss(wrong, 3 * ones) == pytest.approx(3 * loss(wrong), rel=1e-5)
 
 
 def test_mixed_precision_keeps_losses_float32(batch):
@@ -200,16 +220,17 @@ def test_mixed_precision_keeps_losses_float32(batch):
 
 
 def test_colorgan_config_round_trip():
-    weights = np.linspace(0.5, 2.0, len(make_gan(objective="classify").centres))
-    cfg = CFG.replace(objective="classify")
-    g, d = build_models(cfg)
-    gan = ColorGAN(g, d, l1_lambda=30.0, warmup_epochs=2, objective="classify", ce_lambda=5.0,
-                   class_weights=weights, adversarial_lambda=0.5)
+    g, d = build_models(CFG)
+    gan = ColorGAN(g, d, L1Colour(30.0), warmup_epochs=2)
     again = ColorGAN.from_config(gan.get_config())
-    assert (again.l1_lambda, again.warmup_epochs, again.objective, again.ce_lambda,
-            again.adversarial_lambda) == (30.0, 2, "classify", 5.0, 0.5)
-    np.testing.assert_allclose(again.class_weights, weights, rtol=1e-6)
-    for mine, theirs in ((again.generator, g), (again.discriminator, d)):
+    assert (again.colour_loss.weight, again.warmup_epochs) == (30.0, 2)
+    cg = colour_classes.class_generator(g)
+    weights = np.linspace(0.5, 2.0, len(cg.get_layer("annealed_mean").centres))
+    classes = ClassColorGAN(cg, d, class_weights=weights, ce_weight=5.0, warmup_epochs=1)
+    back = ClassColorGAN.from_config(classes.get_config())
+    assert (back.ce_weight, back.warmup_epochs) == (5.0, 1)
+    np.testing.assert_allclose(back.class_weights, weights, rtol=1e-6)
+    for mine, theirs in ((again.generator, g), (again.discriminator, d), (back.generator, cg)):
         assert mine is not None and mine.count_params() == theirs.count_params()
         assert mine.input_shape == theirs.input_shape
         assert mine.output_shape == theirs.output_shape
@@ -228,7 +249,8 @@ def test_class_loss_targets_the_mean_colour_of_each_cell(batch):
 
     def loss_at(ab_lab: float) -> float:  # logits pointing at the bin nearest (ab_lab, ab_lab)
         k = np.argmin(np.abs(gan.centres - ab_lab).sum(-1))
-        return float(gan.class_loss(20.0 * tf.one_hot(np.full(cells[:3], k), cells[3]), ab))
+        logits = 20.0 * tf.one_hot(np.full(cells[:3], k), cells[3])
+        return float(colour_classes.class_loss(logits, ab, gan.centres, gan.class_weights))
 
     one_colour = 0.3 * color.AB_SCALE
     assert loss_at(0.0) < 0.5 * min(loss_at(one_colour), loss_at(-one_colour))
@@ -237,28 +259,39 @@ def test_class_loss_targets_the_mean_colour_of_each_cell(batch):
 def test_class_loss_known_values(batch):
     """Uniform logits: the cross-entropy of each cell against a soft target (which sums to 1)
     is exactly log Q; with class weights it is scaled by the weight of each cell's bin."""
-    gan = make_gan(objective="classify")
+    centres = colour_classes.in_gamut_bins()
     lum, ab = batch
-    q = len(gan.centres)
+    q = len(centres)
     n, s = lum.shape[0], lum.shape[1]
     uniform = tf.zeros((n, s // 4, s // 4, q))
-    assert float(gan.class_loss(uniform, ab)) == pytest.approx(np.log(q), rel=1e-5)
+    ones = np.ones(q, np.float32)
+    assert float(colour_classes.class_loss(uniform, ab, centres, ones)) == pytest.approx(
+        np.log(q), rel=1e-5)
     weights = np.arange(1, q + 1, dtype=np.float32)
-    weighted = make_gan(objective="classify", class_weights=weights)
-    from colorgan_utils.ab_bins import soft_encode
-
-    _, nearest = soft_encode(tf.nn.avg_pool2d(ab, 4, 4, "VALID"), gan.centres)
+    _, nearest = colour_classes.soft_encode(tf.nn.avg_pool2d(ab, 4, 4, "VALID"), centres)
     want = float(np.mean(weights[np.asarray(nearest)])) * np.log(q)
-    assert float(weighted.class_loss(uniform, ab)) == pytest.approx(want, rel=1e-5)
+    assert float(colour_classes.class_loss(uniform, ab, centres, weights)) == pytest.approx(
+        want, rel=1e-5)
 
 
-def test_generator_loss_known_values():
-    gan = make_gan(adversarial_lambda=0.5)
-    assert float(gan.generator_loss(3.0, 0.2)) == pytest.approx(0.5 * 3.0 + 100.0 * 0.2)
-    classify = make_gan(objective="classify", ce_lambda=4.0, adversarial_lambda=0.25)
-    assert float(classify.generator_loss(2.0, 0.2, 1.5)) == pytest.approx(0.25 * 2.0 + 4.0 * 1.5)
-    gan.adversarial_weight.assign(0.0)  # the warm-up: the colour term alone
-    assert float(gan.generator_loss(3.0, 0.2)) == pytest.approx(100.0 * 0.2)
+def test_a_class_generator_keeps_the_u_net_s_input_and_output(batch):
+    """``class_generator`` on either U-Net: logits over the bins at 1/4 size, ab at full size
+    in [-1, 1], on the same L as the U-Net; the from-scratch U-Net's last two up-sampling
+    blocks are not in it."""
+    lum, _ = batch
+    for unet in (build_models(CFG)[0],
+                 build_models(CFG.replace(encoder="mobilenetv2", encoder_weights=None))[0]):
+        cg = colour_classes.class_generator(unet)
+        out = cg(lum, training=False)
+        assert out.shape == lum.shape[:3] + (2,)
+        assert float(tf.reduce_max(tf.abs(out))) <= 1.0
+        logits = cg.get_layer("ab_logits").output
+        assert logits.shape[-1] == len(colour_classes.in_gamut_bins())
+        names = {ly.name for ly in cg.layers}
+        assert "to_ab" not in names and "up1_deconv" in names
+    with pytest.raises(ValueError, match="no decoder skip at 1/4"):
+        colour_classes.class_generator(keras.Sequential([keras.Input((None, None, 1)),
+                                                         keras.layers.Conv2D(2, 1)]))
 
 
 def test_validation_step_changes_nothing_and_repeats(batch):
@@ -273,44 +306,6 @@ def test_validation_step_changes_nothing_and_repeats(batch):
     after = [v.numpy() for v in gan.generator.variables + gan.discriminator.variables]
     assert all(np.array_equal(a, b) for a, b in zip(before, after))
     assert first == pytest.approx(second, rel=1e-6)
-
-
-def test_chroma_gap_known_values():
-    """Issue 8 (d): ``chroma_gap`` compares each photo's mean chroma, not its pixels."""
-    from colorgan_utils.gan import chroma_gap
-
-    colorized = np.zeros((2, 2, 2, 2), np.float32)
-    real = np.zeros((2, 2, 2, 2), np.float32)
-    colorized[0] = (0.3, 0.4)  # chroma 0.5 everywhere
-    real[0] = (0.0, 0.2)  # chroma 0.2: gap 0.3
-    colorized[1, :, 0] = (0.6, 0.8)  # the left column chroma 1, the right gray: mean 0.5
-    real[1] = (-0.5, 0.0)  # chroma 0.5 everywhere, another hue: gap 0
-    assert float(chroma_gap(colorized, real)) == pytest.approx((0.3 + 0.0) / 2, abs=1e-3)
-    # the same amount of colour in other places costs nothing
-    assert float(chroma_gap(colorized[1:], colorized[1:, :, ::-1])) == pytest.approx(0.0, abs=1e-6)
-
-
-def test_chroma_term_in_the_loss_and_the_logs(batch):
-    gan = make_gan(chroma_lambda=2.0, adversarial_lambda=0.5)
-    assert float(gan.generator_loss(3.0, 0.2, None, 0.25)) == pytest.approx(
-        0.5 * 3.0 + 100.0 * 0.2 + 2.0 * 0.25)
-    # the logged g_chroma is the chroma gap of the step's colorizations: exactly so in a
-    # validation step; in a training step (dropout on) about what the generator gives
-    from colorgan_utils.gan import chroma_gap
-
-    lum, ab = batch
-    want = float(chroma_gap(gan.generator(lum, training=True), ab))
-    logs = gan.train_step(batch)
-    assert want > 0.01 and float(logs["g_chroma"]) == pytest.approx(want, rel=0.2)
-    fresh = make_gan(chroma_lambda=2.0)
-    want = float(chroma_gap(fresh.generator(lum, training=False), ab))
-    assert float(fresh.test_step(batch)["g_chroma"]) == pytest.approx(want, rel=1e-3)
-    assert "g_chroma" not in make_gan().train_step(batch)
-    again = ColorGAN.from_config(gan.get_config())
-    assert again.chroma_lambda == 2.0
-    gc, dc = build_models(CFG.replace(objective="classify"))
-    with pytest.raises(ValueError, match="chroma_lambda=1.0: only with objective='l1'"):
-        ColorGAN(gc, dc, objective="classify", chroma_lambda=1.0)
 
 
 def test_a_frozen_encoder_is_not_trained_and_a_fine_tuned_one_moves_gently(batch):

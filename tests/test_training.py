@@ -276,20 +276,22 @@ def test_a_generator_trained_in_mixed_precision_loads_to_compute_in_float32(tmp_
 
 
 def test_compact_classification_generator_loads_in_a_fresh_process(tmp_path):
-    """A "classify" generator's .npz names the AnnealedMean layer: loading it must register
-    that layer itself (a fresh process has not imported ab_bins)."""
+    """A colour-as-classes generator's .npz names the AnnealedMean layer: loading it through
+    ``runs.load_generator`` (as evaluate and colorize do) must register that layer itself (a
+    fresh process has not imported colour_classes)."""
     import subprocess
     import sys
 
+    from colorgan_utils.colour_classes import class_generator
     from colorgan_utils.models import build_generator
 
-    g = build_generator(32, width=8, head="classification")
+    g = class_generator(build_generator(32, width=8))
     save_compact(g, tmp_path / "g.npz")
     x = np.random.default_rng(1).uniform(-1, 1, (1, 32, 32, 1)).astype("float32")
     np.save(tmp_path / "x.npy", x)
     np.save(tmp_path / "y.npy", g(x).numpy())
-    code = ("import numpy as np, sys; from colorgan_utils.models import load_compact; "
-            "d = sys.argv[1]; g = load_compact(d + '/g.npz'); "
+    code = ("import numpy as np, sys; from colorgan_utils.runs import load_generator; "
+            "d = sys.argv[1]; g = load_generator(d + '/g.npz'); "
             "print(float(np.abs(g(np.load(d + '/x.npy')).numpy() - np.load(d + '/y.npy')).max()))")
     out = subprocess.run([sys.executable, "-c", code, str(tmp_path)], capture_output=True,
                          text=True, timeout=300)
@@ -323,7 +325,7 @@ def test_mirrored_step_equals_the_single_device_step(tmp_path):
                 g = build_generator(32, width=8, dropout=0.0)
                 d = build_discriminator(32, width=8)
                 g.set_weights(init[0]); d.set_weights(init[1])
-                gan = ColorGAN(g, d, l1_lambda=100.0)
+                gan = ColorGAN(g, d)
                 gan.compile(keras.optimizers.SGD(0.01), keras.optimizers.SGD(0.01))
             x = tf.data.Dataset.from_tensors((np.concatenate([lum] * copies),
                                               np.concatenate([ab] * copies)))
@@ -562,16 +564,23 @@ def test_training_and_validation_never_read_the_test_split(tmp_path, splits, mon
     assert {r.path for r in splits["val"]} <= set(seen), "the run did not validate"
 
 
-def test_the_classification_objective_is_rebalanced_by_the_rebalancing_weights(tmp_path, splits):
-    from colorgan_utils.training import training_prior
+def test_a_run_trained_with_a_setting_that_has_left_is_refused_by_name(tmp_path, splits):
+    """Runs saved when training still offered colour as classes (``objective``), no GAN term
+    (``adversarial_lambda``) or the chroma match: they cannot go on, and say so; a run saved
+    with those settings at today's values resumes."""
+    import json
 
-    cfg = CFG.replace(objective="classify")
-    result = train(cfg, tmp_path / "run", splits=splits, epochs=1, verbose=0)
-    prior = training_prior(splits["train"], cfg, tmp_path / "run")
-    np.testing.assert_allclose(result.gan.class_weights, prior["weights"], rtol=1e-6)
-    rare = int(np.argmin(np.where(prior["prior"] > 0, prior["prior"], np.inf)))
-    common = int(np.argmax(prior["prior"]))
-    assert result.gan.class_weights[rare] > result.gan.class_weights[common]
+    run = tmp_path / "run"
+    train(CFG, run, splits=splits, epochs=1, verbose=0)
+    saved = json.loads((run / "config.json").read_text())
+    for key, value in (("objective", "classify"), ("adversarial_lambda", 0.0),
+                       ("chroma_lambda", 1.0)):
+        (run / "config.json").write_text(json.dumps({**saved, key: value}))
+        with pytest.raises(TrainingError, match=f"trained with {key}={value!r}.*notebook 06"):
+            train(CFG, run, splits=splits, epochs=2, verbose=0)
+    (run / "config.json").write_text(json.dumps(
+        {**saved, "objective": "l1", "adversarial_lambda": 1.0, "chroma_lambda": 0.0}))
+    assert train(CFG, run, splits=splits, epochs=2, verbose=0).epochs_done == 2
 
 
 def test_the_sample_grid_shows_the_black_and_white_photo_as_its_lightness(splits):

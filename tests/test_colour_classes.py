@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from colorgan_utils import ab_bins
+from colorgan_utils import colour_classes as ab_bins
 
 
 def test_in_gamut_bins_are_on_the_grid_and_hold_a_colour():
@@ -105,3 +105,21 @@ def test_prior_counts_every_batch():
     a, b = rng.uniform(-0.5, 0.5, (2, 4, 8, 8, 2)).astype(np.float32)
     np.testing.assert_allclose(ab_bins.color_prior([a, b], c),
                                ab_bins.color_prior([np.concatenate([a, b])], c), rtol=1e-6)
+
+
+def test_the_prior_of_some_photos_is_rebalanced_by_its_weights():
+    """``prior_of``: the colour prior of the photos at the head's 1/4 size, and the weights the
+    loss uses, ``rebalancing_weights`` of that prior (never the prior itself): a rare colour
+    weighs more than a common one."""
+    rng = np.random.default_rng(0)
+    ab = np.zeros((4, 16, 16, 2), np.float32)
+    ab[..., 0] = 0.2  # mostly one reddish colour
+    ab[0, :4, :4] = (-0.3, -0.3)  # one 4x4 cell of a green-blue
+    out = ab_bins.prior_of([ab, ab + rng.normal(0, 1e-3, ab.shape).astype(np.float32)])
+    assert set(out) == {"centres", "prior", "weights"}
+    np.testing.assert_allclose(out["weights"], ab_bins.rebalancing_weights(out["prior"]),
+                               rtol=1e-6)
+    common = ab_bins.nearest_bin(np.array([0.2 * ab_bins.color.AB_SCALE, 0.0]), out["centres"])
+    rare = ab_bins.nearest_bin(np.array([-0.3, -0.3]) * ab_bins.color.AB_SCALE, out["centres"])
+    assert out["prior"][common[0]] > 10 * out["prior"][rare[0]]
+    assert out["weights"][rare[0]] > out["weights"][common[0]]
