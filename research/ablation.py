@@ -1,5 +1,8 @@
 """The colour-objective ablation (issue 8): four variants, equal training time each, one table.
 
+Runs at commit 9065a28 (``git checkout 9065a28 -- colorgan_utils research``): the objectives it
+trains have since left the package's settings (research/README.md).
+
 Not a test. Trains each variant into ``<out>/<variant>`` for ``--epochs`` epochs at 128 px on
 ``stanford-dogs-small`` (every variant trains at the same measured speed, ~16 img/s on our 2
 cores, so equal epochs are equal wall time — the table shows both; a wall-clock budget that stops

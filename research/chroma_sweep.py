@@ -1,5 +1,8 @@
 """Post-hoc colour strength: can decoding alone make an L1 generator as colourful as real photos?
 
+Runs at commit 9065a28 (``git checkout 9065a28 -- colorgan_utils research``): the objectives it
+trains have since left the package's settings (research/README.md).
+
 Not a test. An L1-trained generator predicts the *median* colour, which is paler than the real
 one (colourfulness 18 against 34 on our test split). Two decoding-time remedies, chosen on the
 **validation** split (the test split stays for the final table):

@@ -1,5 +1,8 @@
 """Distil an ensemble of generators into one: the ensemble's colour at one network's cost.
 
+Runs at commit 9065a28 (``git checkout 9065a28 -- colorgan_utils research``): the objectives it
+trains have since left the package's settings (research/README.md).
+
 Not a test. Averaging the ab of several L1 + GAN generators of the GPU ablation (variance
 reduction) brings the colorizations much closer to the true colours than any one of them, and a
 chroma gain on that average buys colourfulness back (``research/chroma_sweep.py --ensemble``,

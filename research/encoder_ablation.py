@@ -32,7 +32,7 @@ MB = dict(K, encoder="mobilenetv2", encoder_alpha=0.35, encoder_frozen_epochs=3,
           encoder_lr_mult=0.1)
 VARIANTS = {
     "b_scratch_k": dict(K, encoder="scratch"),
-    "c_mbv2_l1": dict(MB, adversarial_lambda=0.0),
+    "c_mbv2_l1": dict(MB, warmup_epochs=10**6),  # L1 only: the GAN term never switches on
     "d_mbv2_l1_gan": dict(MB),
     "e_mbv2_frozen": dict(MB, encoder_frozen_epochs=-1),
     "f_mbv2_050": dict(MB, encoder_alpha=0.5),

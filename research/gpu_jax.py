@@ -1,4 +1,7 @@
 """Issue 8's GPU check on a machine that has JAX but no TensorFlow: the same Keras 3 models,
+
+Runs at commit 9065a28 (``git checkout 9065a28 -- colorgan_utils research``): the objectives it
+trains have since left the package's settings (research/README.md).
 trained with the same losses, on the JAX backend (XLA-compiled), then brought back home.
 
 Not a test. The GPU machines lent to this project carry JAX but no TensorFlow, and cannot

@@ -1,5 +1,8 @@
 """Annealed-mean temperature of a "classify" generator: vividness against accuracy.
 
+Runs at commit 9065a28 (``git checkout 9065a28 -- colorgan_utils research``): the objectives it
+trains have since left the package's settings (research/README.md).
+
 Not a test. The classification head predicts a distribution over ab bins; the colour shown is
 ``softmax(logits / T)``-weighted mean of the bins (Zhang et al. 2016 use T = 0.38). T is a
 decoding choice, so it can be changed after training: this script re-decodes one trained
