@@ -20,6 +20,7 @@ import keras
 import numpy as np
 
 
+from colorgan_utils import runs
 from colorgan_utils.errors import RunError, TrainingError  # noqa: E402  (re-exported)
 
 
@@ -216,7 +217,7 @@ class ResumableBackup(keras.callbacks.BackupAndRestore):
     @property
     def epoch(self) -> int:
         """Epochs the backup holds (0 when there is none)."""
-        meta = Path(self.backup_dir) / "training_metadata.json"
+        meta = Path(self.backup_dir) / runs.BACKUP_META
         for path in (meta, meta.with_name(meta.name + ".bkp")):  # damaged: the one before
             try:
                 return int(json.loads(path.read_text()).get("epoch", 0))
@@ -266,7 +267,7 @@ class Throughput(keras.callbacks.Callback):
 
 
 # columns that runs trained before the vocabulary was settled (README, Glossary) still carry
-PENDING = "history.pending.json"
+PENDING = runs.PENDING
 
 
 class HistoryCSV(keras.callbacks.Callback):
@@ -429,8 +430,6 @@ class GeneratorCheckpoint(keras.callbacks.Callback):
         self.best = math.inf
 
     def on_train_begin(self, logs: dict | None = None) -> None:
-        from colorgan_utils import runs
-
         state = self.run_dir / runs.BEST
         if not state.is_file():
             self.best = math.inf
@@ -444,8 +443,9 @@ class GeneratorCheckpoint(keras.callbacks.Callback):
     def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
         if _diverged(self.model):
             return
-        _atomic_save(self.model.generator, self.run_dir / "generator_last.keras")
-        _atomic_save(self.model.discriminator, self.run_dir / "discriminator_last.keras")
+        _atomic_save(self.model.generator, runs.model_file(self.run_dir, "generator", "last"))
+        _atomic_save(self.model.discriminator,
+                     runs.model_file(self.run_dir, "discriminator", "last"))
         value = (logs or {}).get(self.monitor)
         if value is None:
             return
@@ -453,10 +453,9 @@ class GeneratorCheckpoint(keras.callbacks.Callback):
         score = float(value) if adversarial else 1e6 + float(value)  # prefer adversarial epochs
         if score < self.best:
             self.best = score
-            _atomic_save(self.model.generator, self.run_dir / "generator_best.keras")
-            _atomic_save(self.model.discriminator, self.run_dir / "discriminator_best.keras")
-            from colorgan_utils import runs
-
+            _atomic_save(self.model.generator, runs.model_file(self.run_dir, "generator", "best"))
+            _atomic_save(self.model.discriminator,
+                         runs.model_file(self.run_dir, "discriminator", "best"))
             runs.write_json(self.run_dir / runs.BEST,
                             {"epoch": epoch + 1, self.monitor: float(value), "score": score})
 
@@ -479,7 +478,7 @@ class SampleGrid(keras.callbacks.Callback):
 
     def __init__(self, run_dir: str | os.PathLike, l_norm: Any, ab_norm: Any) -> None:
         super().__init__()
-        self.folder = Path(run_dir) / "samples"
+        self.run_dir = Path(run_dir)
         self.l_norm, self.ab_norm = np.asarray(l_norm), np.asarray(ab_norm)
 
     def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
@@ -493,10 +492,10 @@ class SampleGrid(keras.callbacks.Callback):
                                              epoch + 1), size=1.6)
         from colorgan_utils.runs import writing
 
-        target = self.folder / f"epoch_{epoch + 1:03d}.png"
+        target = runs.sample_file(self.run_dir, epoch + 1)
         try:
             with writing(target):
-                self.folder.mkdir(parents=True, exist_ok=True)
+                target.parent.mkdir(parents=True, exist_ok=True)
                 fig.savefig(target, dpi=72, bbox_inches="tight")
         finally:
             plt.close(fig)
@@ -509,11 +508,11 @@ class ShowSamples(keras.callbacks.Callback):
 
     def __init__(self, run_dir: str | os.PathLike) -> None:
         super().__init__()
-        self.folder = Path(run_dir) / "samples"
+        self.run_dir = Path(run_dir)
 
     def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
         from IPython.display import Image, display
 
-        path = self.folder / f"epoch_{epoch + 1:03d}.png"
+        path = runs.sample_file(self.run_dir, epoch + 1)
         if path.is_file():
             display(Image(filename=str(path)))

@@ -48,29 +48,24 @@ def _train(args: argparse.Namespace) -> int:
 
     runs.check_unlocked(args.out)  # a locked run is refused before TensorFlow starts
     _say_smoke_wins(args.preset)
-    from colorgan_utils.data import download_stanford_dogs
+    from colorgan_utils.data import locate
     from colorgan_utils.training import train
 
     cfg = get_config(args.preset, image_size=args.image_size, batch_size=args.batch_size,
                      max_minutes=args.max_minutes,
                      encoder=args.encoder, encoder_alpha=args.encoder_alpha)
-    data = args.data or cfg.data_dir
-    if not data:
-        print("No --data and no COLORGAN_DATA_DIR: using the official Stanford Dogs download "
-              "(cached after the first time).")
-        data = str(download_stanford_dogs())
-    cfg = cfg.replace(data_dir=str(data))
-    result = train(cfg, args.out, data, epochs=args.epochs, verbose=args.verbose)
+    cfg = locate(cfg, args.data, download=True)
+    result = train(cfg, args.out, epochs=args.epochs, verbose=args.verbose)
     if not result.already_finished:
         last = result.history[-1] if result.history else {}
         print(f"Done: {result.epochs_done} epochs in {result.run_dir}; last val L1 on ab "
               f"{last.get('val_g_l1', float('nan')):.4f}; generator: "
-              f"{result.run_dir / 'generator_best.keras'}")
+              f"{runs.model_file(result.run_dir, 'generator', 'best')}")
     return 0
 
 
 def _evaluate(args: argparse.Namespace) -> int:
-    from colorgan_utils.data import load_splits
+    from colorgan_utils.data import load_splits, locate
     from colorgan_utils.evaluation import (
         DETECTOR_EPOCHS, evaluate_run, format_table, save_json,
     )
@@ -99,10 +94,9 @@ def _evaluate(args: argparse.Namespace) -> int:
     from colorgan_utils.models import training_size
 
     cfg = cfg.replace(image_size=training_size(generator))
-    data = args.data or cfg.data_dir
-    if not data:
-        raise ValueError("no --data and no COLORGAN_DATA_DIR: say which photos to evaluate on")
-    _, splits = load_splits(cfg, data)
+    cfg = locate(cfg, args.data)  # never downloads: say which photos to evaluate on
+    data = cfg.data_dir
+    _, splits = load_splits(cfg)
     records = splits[args.split] if args.split != "all" else sum(splits.values(), [])
     if not records:
         if args.split == "all" or not any(splits.values()):

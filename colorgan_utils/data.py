@@ -653,30 +653,39 @@ def images_per_second(ds: Any) -> tuple[float, int]:
     return n / max(time.perf_counter() - t0, 1e-9), n
 
 
-def resolve_data_dir(cfg: Config, download: bool = False) -> Path:
-    """The dataset folder a notebook should use (notebook 01 explains the choice).
-
-    ``cfg.data_dir`` (``COLORGAN_DATA_DIR``) if set; else the dataset already extracted on
-    this machine (by notebook 01 or an earlier call: nothing is downloaded); else the official
+def locate(cfg: Config, data: str | os.PathLike | None = None, download: bool = False,
+           stand_in: bool = False) -> Config:
+    """The one rule for which photos to use; returns ``cfg`` with ``data_dir`` set to them (the
+    folder then travels in the settings only). In order: ``data`` (the command line's
+    ``--data``); ``cfg.data_dir`` (``COLORGAN_DATA_DIR``); the dataset already extracted on this
+    machine (by notebook 01 or an earlier download: nothing is downloaded); the official
     download when ``download`` is true (the tar is fetched at most once, kept on Drive when
-    mounted, and extracted at most once per machine); else a stand-in built from
-    scikit-image's photos, with a message. Notebooks 02 and 03 never download.
+    mounted, and extracted at most once per machine); a stand-in built from scikit-image's
+    photos when ``stand_in`` is true (notebooks 02, 03 and 06 look at a few photos), with a
+    message. Else :class:`DataError`. Taught in notebook 01.
     """
     from colorgan_utils import env
 
-    if cfg.data_dir:
-        return Path(cfg.data_dir)
+    if data or cfg.data_dir:
+        return cfg.replace(data_dir=str(Path(data or cfg.data_dir).expanduser()))
     extracted = env.local_data_dir(create=False) / "stanford-dogs"
     if (extracted / ".extracted").is_file() and (extracted / "Images").is_dir():
         print(f"Using the Stanford Dogs photos already extracted at {extracted}")
-        return extracted
+        return cfg.replace(data_dir=str(extracted))
     if download:
-        return download_stanford_dogs()
-    from colorgan_utils.sample_data import make_sample_dataset
+        print("No data folder given: using the official Stanford Dogs download (cached after the "
+              "first time).")
+        return cfg.replace(data_dir=str(download_stanford_dogs()))
+    if stand_in:
+        from colorgan_utils.sample_data import make_sample_dataset
 
-    folder = env.work_dir() / "sample-data"
-    if not (folder / "Images").is_dir():
-        make_sample_dataset(folder)
-    print("No COLORGAN_DATA_DIR and no download asked for: using a stand-in dataset built from "
-          "scikit-image's sample photos. Set COLORGAN_DATA_DIR, or DOWNLOAD = True, for dogs.")
-    return folder
+        folder = env.work_dir() / "sample-data"
+        if not (folder / "Images").is_dir():
+            make_sample_dataset(folder)
+        print("No COLORGAN_DATA_DIR and no download asked for: using a stand-in dataset built "
+              "from scikit-image's sample photos. Set COLORGAN_DATA_DIR, or DOWNLOAD = True, "
+              "for dogs.")
+        return cfg.replace(data_dir=str(folder))
+    raise DataError("no data folder: pass --data (data=), set COLORGAN_DATA_DIR, or download "
+                    "the dataset (python -m colorgan_utils train without --data, or notebook 01)")
+

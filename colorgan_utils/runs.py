@@ -34,6 +34,9 @@ SAMPLES = "samples"
 LOGS = "logs"
 LOCK = "train.lock"
 SPLIT = "split.json"
+PENDING = "history.pending.json"  # the epoch's history row until its backup is written
+# inside BACKUP: Keras' BackupAndRestore names its files
+BACKUP_WEIGHTS, BACKUP_META = "latest.weights.h5", "training_metadata.json"
 # the shipped generators: the default (on the pretrained MobileNetV2 encoder) and, for the
 # course's comparison (notebook 02), the from-scratch U-Net
 PRETRAINED = Path(__file__).resolve().parent / "pretrained" / "generator_128.npz"
@@ -49,6 +52,11 @@ def model_file(run_dir: str | os.PathLike, network: str, which: str) -> Path:
     if network not in ("generator", "discriminator") or which not in ("best", "last"):
         raise ValueError(f"no such run file: {network}_{which}")
     return Path(run_dir) / f"{network}_{which}.keras"
+
+
+def sample_file(run_dir: str | os.PathLike, epoch: int) -> Path:
+    """``<run>/samples/epoch_NNN.png``: the sample grid written after ``epoch`` (from 1)."""
+    return Path(run_dir) / SAMPLES / f"epoch_{epoch:03d}.png"
 
 
 def read_json(path: str | os.PathLike) -> dict[str, Any]:

@@ -102,7 +102,7 @@ def _check_resumable(run_dir: Path, history: list[dict[str, Any]]) -> None:
     """Refuse to go on when the backup that resuming needs is gone but the run has epochs:
     Keras would otherwise restart from random weights without a word."""
     backup = run_dir / runs.BACKUP
-    weights, meta = backup / "latest.weights.h5", backup / "training_metadata.json"
+    weights, meta = backup / runs.BACKUP_WEIGHTS, backup / runs.BACKUP_META
     done = ResumableBackup(backup).epoch  # epochs the backup holds
     # an interruption leaves at most one epoch written but not yet backed up
     prev = weights.with_name(weights.name + ".bkp")  # the backup before, also usable
@@ -152,10 +152,10 @@ def _remove_partial_files(run_dir: Path) -> None:
         tmp.unlink(missing_ok=True)
 
 
-def train(cfg: Config, run_dir: str | os.PathLike, data_dir: str | os.PathLike | None = None,
-          epochs: int | None = None, strategy: Any = None, verbose: int | str = "auto",
+def train(cfg: Config, run_dir: str | os.PathLike, epochs: int | None = None, strategy: Any = None, verbose: int | str = "auto",
           splits: dict | None = None, extra_callbacks: list | None = None) -> RunResult:
-    """Train (or resume) a run in ``run_dir``; returns its history.
+    """Train (or resume) a run in ``run_dir`` on the photos in ``cfg.data_dir`` (set it with
+    :func:`colorgan_utils.data.locate`), or on ``splits`` when given; returns its history.
 
     A finished run is left alone (``already_finished``); asking for more ``epochs`` than it
     has continues it. A second ``train`` on the same folder is refused while this one runs
@@ -176,7 +176,7 @@ def train(cfg: Config, run_dir: str | os.PathLike, data_dir: str | os.PathLike |
     cfg = cfg.replace(epochs=epochs)
     _writable(run_dir)
     with runs.lock(run_dir):
-        return _train_locked(cfg, run_dir, data_dir, epochs, strategy, verbose, splits,
+        return _train_locked(cfg, run_dir, epochs, strategy, verbose, splits,
                              extra_callbacks)
 
 
@@ -194,7 +194,7 @@ def _as_trained(run_dir: Path, cfg: Config) -> Config:
     return cfg.replace(**then)
 
 
-def _train_locked(cfg: Config, run_dir: Path, data_dir: Any, epochs: int, strategy: Any,
+def _train_locked(cfg: Config, run_dir: Path, epochs: int, strategy: Any,
                   verbose: Any, splits: dict | None, extra_callbacks: list | None) -> RunResult:
     cfg = _as_trained(run_dir, cfg)
     _check_config(run_dir, cfg)
@@ -208,7 +208,7 @@ def _train_locked(cfg: Config, run_dir: Path, data_dir: Any, epochs: int, strate
     _remove_partial_files(run_dir)
 
     if splits is None:
-        _, splits = load_splits(cfg, data_dir)
+        _, splits = load_splits(cfg)
     if not splits["train"]:
         raise TrainingError("no training photos: check the data folder with "
                             "`python -m colorgan_utils scan DIR`")
@@ -216,7 +216,7 @@ def _train_locked(cfg: Config, run_dir: Path, data_dir: Any, epochs: int, strate
     if not splits["val"]:
         print(f"warning: no validation photos; the 'best' generator is chosen on {len(val)} "
               "training photos (use more photos for a real validation split)")
-    split = split_fingerprint(splits, data_dir or cfg.data_dir)
+    split = split_fingerprint(splits, cfg.data_dir)
     _check_same_photos(run_dir, split, resuming=bool(history))
     train_ds = make_dataset(splits["train"], cfg, training=True, repeat=True)
     steps = cfg.steps_per_epoch or steps_for(len(splits["train"]), cfg.batch_size, True)

@@ -288,9 +288,11 @@ def plot_sample_progress(run_dir: str | os.PathLike, n: int = 4):
     """Up to ``n`` of a run's per-epoch sample grids side by side (first ... last epoch)."""
     import matplotlib.pyplot as plt
 
-    files = sorted((Path(run_dir) / "samples").glob("epoch_*.png"))
+    from colorgan_utils.runs import SAMPLES
+
+    files = sorted((Path(run_dir) / SAMPLES).glob("epoch_*.png"))
     if not files:
-        raise FileNotFoundError(f"no sample grids in {Path(run_dir) / 'samples'}: train first")
+        raise FileNotFoundError(f"no sample grids in {Path(run_dir) / SAMPLES}: train first")
     idx = sorted(set(np.linspace(0, len(files) - 1, min(n, len(files))).round().astype(int)))
     fig, axes = plt.subplots(1, len(idx), figsize=(4.2 * len(idx), 9), squeeze=False)
     for ax, i in zip(axes[0], idx):

@@ -122,7 +122,7 @@ def main() -> None:
         else:
             cfg = base.replace(**VARIANTS[name])
             t0 = time.monotonic()
-            hist = train(cfg, run, args.data, splits=splits, verbose=2,
+            hist = train(cfg.replace(data_dir=args.data), run, splits=splits, verbose=2,
                          extra_callbacks=[StopAt(args.seconds)]).history
             generator, _ = load_run(run, verbose=False)
             info = {"wall_s": time.monotonic() - t0, "epochs": len(hist),

@@ -93,7 +93,7 @@ def main() -> None:
     if args.train:
         from colorgan_utils.training import train
 
-        train(get_config("cpu", environ={}), work / "run", data_dir=seen, verbose=2)
+        train(get_config("cpu", environ={}, data_dir=str(seen)), work / "run", verbose=2)
 
     cfg = get_config("cpu", environ={})
     _, seen_splits = load_splits(cfg, seen)

@@ -357,26 +357,33 @@ def test_a_file_name_that_is_not_utf8_reaches_the_pipeline(tmp_path, photo_paths
     assert lum.shape == (1, 32, 32, 1)
 
 
-def test_resolve_data_dir_reuses_an_extraction_and_never_downloads_unasked(tmp_path,
-                                                                          monkeypatch):
-    """Notebooks 02/03 (download=False) use what notebook 01 extracted; without it, the
-    stand-in. Nothing is downloaded (a download attempt would fail here: no internet)."""
+def test_locate_is_the_one_data_folder_rule_and_never_downloads_unasked(tmp_path, monkeypatch):
+    """``locate``: --data, then COLORGAN_DATA_DIR (the settings), then what notebook 01
+    extracted, then (asked for) the download, then (asked for) the stand-in, else a clear
+    error. The folder comes back in the settings. Nothing is downloaded here (a download
+    attempt would fail: no internet)."""
     from colorgan_utils.config import get_config
-    from colorgan_utils.data import resolve_data_dir
+    from colorgan_utils.data import locate
 
     monkeypatch.delenv("COLORGAN_DATA_DIR", raising=False)
     monkeypatch.setenv("COLORGAN_WORK_DIR", str(tmp_path / "work"))
     monkeypatch.setenv("COLORGAN_LOCAL_DIR", str(tmp_path / "local"))
     cfg = get_config("smoke")
-    stand_in = resolve_data_dir(cfg, download=False)
-    assert stand_in == tmp_path / "work" / "sample-data"
+    with pytest.raises(DataError, match=r"^no data folder: pass --data"):
+        locate(cfg)
+    stand_in = tmp_path / "work" / "sample-data"
+    assert locate(cfg, stand_in=True).data_dir == str(stand_in)
     root = tmp_path / "local" / "stanford-dogs"
     (root / "Images" / "n02085620-Chihuahua").mkdir(parents=True)
-    assert resolve_data_dir(cfg, download=False) == stand_in  # not finished: no marker
+    assert locate(cfg, stand_in=True).data_dir == str(stand_in)  # not finished: no marker
     (root / ".extracted").write_text("images.tar 1 x\n")
-    assert resolve_data_dir(cfg, download=False) == root
-    assert resolve_data_dir(cfg, download=True) == root
+    assert locate(cfg, stand_in=True).data_dir == str(root)
+    assert locate(cfg, download=True).data_dir == str(root)
     assert not (tmp_path / "work" / "downloads" / "images.tar").exists()
+    mine = tmp_path / "mine"
+    assert locate(cfg.replace(data_dir=str(mine))).data_dir == str(mine)  # COLORGAN_DATA_DIR
+    assert locate(cfg.replace(data_dir="elsewhere"), tmp_path / "cli").data_dir == str(
+        tmp_path / "cli")  # --data first
 
 
 def test_scan_lists_an_empty_breed_folder(tmp_path, photo_paths):

@@ -374,7 +374,7 @@ _TRAIN = """
 import sys
 from colorgan_utils.config import get_config
 from colorgan_utils.training import train
-train(get_config("smoke", environ={}), sys.argv[1], sys.argv[2], epochs=4, verbose=0)
+train(get_config("smoke", environ={}, data_dir=sys.argv[2]), sys.argv[1], epochs=4, verbose=0)
 """
 
 
