@@ -217,13 +217,7 @@ class ResumableBackup(keras.callbacks.BackupAndRestore):
     @property
     def epoch(self) -> int:
         """Epochs the backup holds (0 when there is none)."""
-        meta = Path(self.backup_dir) / runs.BACKUP_META
-        for path in (meta, meta.with_name(meta.name + ".bkp")):  # damaged: the one before
-            try:
-                return int(json.loads(path.read_text()).get("epoch", 0))
-            except (OSError, ValueError, AttributeError):  # JSONDecodeError is a ValueError
-                continue
-        return 0
+        return runs.backup_epochs(self.backup_dir)
 
 
 class BackupCommit(keras.callbacks.Callback):
@@ -267,7 +261,6 @@ class Throughput(keras.callbacks.Callback):
 
 
 # columns that runs trained before the vocabulary was settled (README, Glossary) still carry
-PENDING = runs.PENDING
 
 
 class HistoryCSV(keras.callbacks.Callback):
@@ -283,7 +276,7 @@ class HistoryCSV(keras.callbacks.Callback):
     def __init__(self, path: str | os.PathLike) -> None:
         super().__init__()
         self.path = Path(path)
-        self.pending_path = self.path.with_name(PENDING)
+        self.pending_path = self.path.with_name(runs.PENDING)
         self.rows: dict[int, dict[str, Any]] = {}
         self.pending: dict[str, Any] | None = None
 

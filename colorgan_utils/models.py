@@ -9,7 +9,6 @@ Taught in notebook 02 (``02_generator.ipynb``: generator, colorizer, FLOPs) and 
 from __future__ import annotations
 
 import math
-import os
 from typing import Any
 
 import keras
@@ -310,19 +309,10 @@ def build_colorizer(generator: keras.Model, name: str = "colorizer") -> keras.Mo
     return keras.Model(rgb, {"gray": gray, "colorized": colorized}, name=name)
 
 
-# ------------------------------------------------------------------ compact files
+# ------------------------------------------------------------------ dtype policy
 
 
-def save_compact(generator: keras.Model, path: str | os.PathLike) -> None:
-    """Save a generator as ``.npz``: its architecture (JSON) and float16 weights, half the
-    size of a ``.keras`` file (how the repository ships its pretrained generator)."""
-    import json
-
-    weights = {f"w{i:03d}": w.astype(np.float16) for i, w in enumerate(generator.get_weights())}
-    np.savez_compressed(path, config=np.array(json.dumps(generator.get_config())), **weights)
-
-
-def _current_policy(config: Any) -> tuple[Any, int]:
+def current_policy(config: Any) -> tuple[Any, int]:
     """``config`` with every mixed-precision layer policy (``mixed_bfloat16``, ...) replaced by
     the current global policy, and how many were replaced; explicit ``float32`` layers stay."""
     if isinstance(config, dict):
@@ -332,11 +322,11 @@ def _current_policy(config: Any) -> tuple[Any, int]:
                                          "name": keras.config.dtype_policy().name}}, 1
         out, n = {}, 0
         for key, value in config.items():
-            out[key], k = _current_policy(value)
+            out[key], k = current_policy(value)
             n += k
         return out, n
     if isinstance(config, list):
-        pairs = [_current_policy(v) for v in config]
+        pairs = [current_policy(v) for v in config]
         return [v for v, _ in pairs], sum(k for _, k in pairs)
     return config, 0
 
@@ -346,31 +336,14 @@ def with_current_policy(model: keras.Model) -> keras.Model:
     set), the same weights. A network trained under mixed precision keeps its layers' policy
     in its file: on a CPU a ``mixed_bfloat16`` U-Net runs ~10x slower than in float32 (its
     transposed convolutions most), and rounds every activation. Returns ``model`` itself when
-    no layer has a mixed policy. Used by :func:`load_compact` and
+    no layer has a mixed policy. Used by :func:`colorgan_utils.runs.load_compact` and
     :func:`colorgan_utils.runs.load_run` (notebooks 02, 04 and 05 load generators through them)."""
-    config, changed = _current_policy(model.get_config())
+    config, changed = current_policy(model.get_config())
     if not changed:
         return model
     rebuilt = model.__class__.from_config(config)
     rebuilt.set_weights(model.get_weights())
     return rebuilt
-
-
-def load_compact(path: str | os.PathLike) -> keras.Model:
-    """Load a generator written by :func:`save_compact` (weights back in float32; layers that
-    were trained under mixed precision compute in the current global policy, see
-    :func:`with_current_policy`)."""
-    import json
-
-    try:
-        with np.load(path) as f:
-            config = json.loads(str(f["config"]))
-            weights = [f[k].astype(np.float32) for k in sorted(f.files) if k.startswith("w")]
-    except (OSError, KeyError, ValueError) as exc:
-        raise ValueError(f"{path} is not a compact ColorGAN generator file: {exc}") from exc
-    model = keras.Model.from_config(_current_policy(config)[0])
-    model.set_weights(weights)
-    return model
 
 
 # ------------------------------------------------------------------ cost

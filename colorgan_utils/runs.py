@@ -1,15 +1,16 @@
-"""The run folder: its file names, its lock, its saved settings and status, and finding and
-loading its generator and discriminator (with the shipped pretrained generator as the fallback). The
-only module that knows where a run's files live.
+"""The run folder, and the only module that knows where a run's files live: their names, the
+lock, the saved settings and status, every check before a run starts or resumes
+(:func:`prepare`), the history, compact ``.npz`` model files, and finding and loading a run's
+generator and discriminator (the shipped pair when there is no run).
 
 Taught in notebook 04 (what a run leaves on disk) and notebook 05 (loading a run). A run
 folder holds:
 
 ``config.json`` settings · ``history.csv`` one row per epoch · ``state.json`` epochs done /
-finished · ``best.json`` which epoch is "best" · ``generator_{best,last}.keras`` and ``discriminator_{best,last}.keras`` ·
-``backup/`` weights + optimizers for resuming · ``samples/epoch_NNN.png`` · ``logs/``
-TensorBoard · ``split.json`` which photos trained (a fingerprint, checked on resume) ·
-``train.lock`` while a ``train`` process owns the folder.
+finished · ``best.json`` which epoch is "best" · ``generator_{best,last}.keras`` and
+``discriminator_{best,last}.keras`` · ``backup/`` weights + optimizers for resuming ·
+``samples/epoch_NNN.png`` · ``logs/`` TensorBoard · ``split.json`` which photos trained (a
+fingerprint, checked on resume) · ``train.lock`` while a ``train`` process owns the folder.
 """
 
 from __future__ import annotations
@@ -21,9 +22,10 @@ import time
 import warnings
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, Iterator, NamedTuple
 
-from colorgan_utils.errors import RunError
+from colorgan_utils.config import Config
+from colorgan_utils.errors import RunError, TrainingError
 
 CONFIG = "config.json"
 HISTORY = "history.csv"
@@ -215,8 +217,6 @@ def run_config(run: str | os.PathLike | None, default: Any) -> Any:
     """The :class:`~colorgan_utils.config.Config` a run was trained with (its ``config.json``),
     so that evaluation splits the data exactly as training did; ``default`` when there is no
     such file. The data folder and the preset name stay those of ``default``."""
-    from colorgan_utils.config import Config
-
     if run is None:
         return default
     run_dir = Path(run) if Path(run).is_dir() else Path(run).parent
@@ -279,6 +279,198 @@ def run_status(run_dir: str | os.PathLike) -> dict[str, Any]:
             "finished": False}
 
 
+# ------------------------------------------------------------------ before a run starts or resumes
+
+# settings that must match to resume a run (the rest, e.g. epochs, may change)
+MODEL_KEYS = ("image_size", "generator_width", "generator_max_mult", "discriminator_width",
+              "l1_lambda", "warmup_epochs", "batch_size", "max_images", "val_fraction",
+              "test_fraction", "ema_momentum", "lr_schedule", "encoder", "encoder_alpha",
+              "encoder_frozen_epochs", "encoder_lr_mult")
+# settings added after runs had been saved: a run whose config.json lacks one was trained
+# without it, and is resumed the way it was trained (Config's default), not refused
+ADDED_KEYS = ("ema_momentum", "lr_schedule", "encoder", "encoder_alpha",
+              "encoder_frozen_epochs", "encoder_lr_mult")
+# settings that have left: a run trained with another value than this one cannot go on here
+# (its generator still colorizes and evaluates; colour as classes is notebook 06's)
+REMOVED_KEYS = {"objective": "l1", "adversarial_lambda": 1.0, "chroma_lambda": 0.0}
+
+
+def backup_epochs(backup_dir: str | os.PathLike) -> int:
+    """Epochs a run's backup folder holds (0 when there is none; a damaged metadata file: the
+    one before it)."""
+    meta = Path(backup_dir) / BACKUP_META
+    for path in (meta, meta.with_name(meta.name + ".bkp")):
+        try:
+            return int(json.loads(path.read_text()).get("epoch", 0))
+        except (OSError, ValueError, AttributeError):  # JSONDecodeError is a ValueError
+            continue
+    return 0
+
+
+class Prepared(NamedTuple):
+    """What :func:`prepare` found: the settings to train with, the history so far, whether
+    the run is already finished (then nothing else is filled in), the photos and their
+    fingerprint (``split.json``)."""
+
+    cfg: Config
+    history: list[dict[str, Any]]
+    finished: bool
+    splits: dict[str, list] | None = None
+    split: dict[str, Any] | None = None
+
+
+def prepare(run_dir: str | os.PathLike, cfg: Config, epochs: int,
+            splits: dict[str, list] | None = None) -> Prepared:
+    """Every check before :func:`~colorgan_utils.training.train` starts or resumes a run in
+    ``run_dir``, in one place: settings saved before some existed are put back as trained;
+    settings that differ from the run's, or have left, are refused by name; a finished run is
+    left alone (``finished``); a run whose backup is gone is refused; temporary files of a
+    killed save are removed; the photos (``splits``, else ``cfg.data_dir`` scanned) must be the
+    ones the run trained on. Raises :class:`TrainingError`."""
+    run_dir = Path(run_dir)
+    cfg = _as_trained(run_dir, cfg)
+    _check_config(run_dir, cfg)
+    status = run_status(run_dir)
+    history = read_history(run_dir / HISTORY)
+    if status.get("finished") and status.get("epochs_done", 0) >= epochs:
+        print(f"{run_dir} already finished {status['epochs_done']} epochs; nothing to do "
+              "(ask for more epochs to continue it).")
+        return Prepared(cfg, history, True)
+    _check_resumable(run_dir, history)
+    _remove_partial_files(run_dir)
+    if splits is None:
+        from colorgan_utils.data import load_splits
+
+        _, splits = load_splits(cfg)
+    if not splits["train"]:
+        raise TrainingError("no training photos: check the data folder with "
+                            "`python -m colorgan_utils scan DIR`")
+    split = split_fingerprint(splits, cfg.data_dir)
+    _check_same_photos(run_dir, split, resuming=bool(history))
+    return Prepared(cfg, history, False, splits, split)
+
+
+def _as_trained(run_dir: Path, cfg: Config) -> Config:
+    """``cfg`` with the settings a run saved before they existed (:data:`ADDED_KEYS`) put back
+    to how it was trained, said in one line."""
+    old = saved_config(run_dir)
+    if old is None:
+        return cfg
+    then = {k: getattr(Config(), k) for k in ADDED_KEYS
+            if k not in old and getattr(cfg, k) != getattr(Config(), k)}
+    if then:
+        print(f"{run_dir} was trained before {', '.join(then)} existed: it goes on as it was "
+              f"trained ({', '.join(f'{k}={v!r}' for k, v in then.items())})")
+    return cfg.replace(**then)
+
+
+def _check_config(run_dir: Path, cfg: Config) -> None:
+    old = saved_config(run_dir)
+    if old is None:
+        return
+    gone = {k: old[k] for k, today in REMOVED_KEYS.items() if old.get(k, today) != today}
+    if gone:
+        raise TrainingError(
+            f"{run_dir} was trained with {', '.join(f'{k}={v!r}' for k, v in gone.items())}, "
+            "which training no longer offers (colour as classes lives in notebook 06), so it "
+            "cannot resume; its generator still works with evaluate and colorize. Train anew "
+            "in a new --out folder.")
+    diff = {k: (old.get(k, getattr(Config(), k)), getattr(cfg, k)) for k in MODEL_KEYS
+            if old.get(k, getattr(Config(), k)) != getattr(cfg, k)}
+    if diff:
+        what = ", ".join(f"{k}: run has {a!r}, now {b!r}" for k, (a, b) in diff.items())
+        raise TrainingError(
+            f"{run_dir} holds a run with other settings ({what}). Use a new output folder, or "
+            "the run's own settings, to resume it."
+        )
+
+
+def _check_resumable(run_dir: Path, history: list[dict[str, Any]]) -> None:
+    """Refuse to go on when the backup that resuming needs is gone but the run has epochs:
+    Keras would otherwise restart from random weights without a word."""
+    backup = run_dir / BACKUP
+    weights, meta = backup / BACKUP_WEIGHTS, backup / BACKUP_META
+    done = backup_epochs(backup)  # epochs the backup holds
+    # an interruption leaves at most one epoch written but not yet backed up
+    prev = weights.with_name(weights.name + ".bkp")  # the backup before, also usable
+    lost = ((meta.is_file() and not weights.is_file() and not prev.is_file())
+            or len(history) > done + 1)
+    if lost:
+        raise TrainingError(
+            f"{run_dir} has {len(history)} trained epoch(s) in {HISTORY} but its backup "
+            f"weights ({weights}) are gone, so it cannot resume. Start over in a new folder "
+            f"(--out), or delete {run_dir} to retrain it from scratch; its "
+            f"{model_file(run_dir, 'generator', 'last').name} is still usable for "
+            "evaluate/colorize.")
+
+
+def split_fingerprint(splits: dict[str, list], data_dir: Any) -> dict[str, Any]:
+    """What ``split.json`` records: the data folder, split sizes, and a hash of the train and
+    val photos' names (breed folder / file), so a resumed run can tell whether it still
+    trains on the same photos."""
+    import hashlib
+
+    names = sorted(f"{part}:{r.breed}/{Path(r.path).name}" for part in ("train", "val")
+                   for r in splits.get(part, []))
+    return {"data_dir": str(data_dir) if data_dir else None,
+            **{part: len(splits.get(part, [])) for part in ("train", "val", "test")},
+            "fingerprint": hashlib.sha1("\n".join(names).encode()).hexdigest()}
+
+
+def _check_same_photos(run_dir: Path, split: dict[str, Any], resuming: bool) -> None:
+    old_path = run_dir / SPLIT
+    if not (resuming and old_path.is_file()):
+        return
+    old = read_json(old_path)
+    if old.get("fingerprint") != split["fingerprint"]:
+        raise TrainingError(
+            f"{run_dir} was trained on other photos ({old.get('train')} train / "
+            f"{old.get('val')} val from {old.get('data_dir')}); now {split['train']} / "
+            f"{split['val']} from {split['data_dir']}. Resume it with its own data folder, "
+            "or train the new data into a new --out folder.")
+    if old.get("data_dir") != split["data_dir"]:
+        print(f"The data folder moved ({old.get('data_dir')} -> {split['data_dir']}) but "
+              "holds the same photos: resuming.")
+
+
+def _remove_partial_files(run_dir: Path) -> None:
+    """Temporary files of a save that was killed are not results: remove them."""
+    for tmp in list(run_dir.glob("*.tmp.keras")) + list(run_dir.glob(".*.tmp")):
+        tmp.unlink(missing_ok=True)
+
+
+# ------------------------------------------------------------------ compact files
+
+
+def save_compact(generator: Any, path: str | os.PathLike) -> None:
+    """Save a generator as ``.npz``: its architecture (JSON) and float16 weights, half the
+    size of a ``.keras`` file (how the repository ships its pretrained generator)."""
+    import numpy as np
+
+    weights = {f"w{i:03d}": w.astype(np.float16) for i, w in enumerate(generator.get_weights())}
+    np.savez_compressed(path, config=np.array(json.dumps(generator.get_config())), **weights)
+
+
+def load_compact(path: str | os.PathLike) -> Any:
+    """Load a generator written by :func:`save_compact` (weights back in float32; layers that
+    were trained under mixed precision compute in the current global policy, see
+    :func:`colorgan_utils.models.with_current_policy`)."""
+    import keras
+    import numpy as np
+
+    from colorgan_utils.models import current_policy
+
+    try:
+        with np.load(path) as f:
+            config = json.loads(str(f["config"]))
+            weights = [f[k].astype(np.float32) for k in sorted(f.files) if k.startswith("w")]
+    except (OSError, KeyError, ValueError) as exc:
+        raise ValueError(f"{path} is not a compact ColorGAN generator file: {exc}") from exc
+    model = keras.Model.from_config(current_policy(config)[0])
+    model.set_weights(weights)
+    return model
+
+
 # ------------------------------------------------------------------ loading models
 
 
@@ -294,7 +486,6 @@ def load_generator(path: str | os.PathLike) -> Any:
     """A generator from a ``.keras`` file or a compact ``.npz`` file; anything else (e.g. a
     discriminator file, a damaged file) raises :class:`RunError` naming the file."""
     from colorgan_utils import colour_classes  # noqa: F401  (registers its AnnealedMean layer)
-    from colorgan_utils.models import load_compact
 
     path = Path(path).expanduser()
     if not path.is_file():
@@ -334,7 +525,6 @@ def _load_run(run: str | os.PathLike | None, verbose: bool) -> tuple[Any, Any]:
     if run is None:
         if not PRETRAINED.is_file():
             raise RunError(f"no run given and no pretrained generator at {PRETRAINED}")
-        from colorgan_utils.models import load_compact
 
         discriminator = None
         if PRETRAINED_DISCRIMINATOR.is_file():

@@ -22,26 +22,13 @@ from colorgan_utils.callbacks import (
     TimeBudget, TrainingError,
 )
 from colorgan_utils.config import Config
-from colorgan_utils.data import load_splits, make_dataset, steps_for
+from colorgan_utils.data import make_dataset, steps_for
 from colorgan_utils.encoder import resolve_weights
 from colorgan_utils.gan import ColorGAN, L1Colour
 from colorgan_utils.models import build_models
 from colorgan_utils import runs
-from colorgan_utils.runs import run_status
 
-# settings that must match to resume a run (the rest, e.g. epochs, may change)
-MODEL_KEYS = ("image_size", "generator_width", "generator_max_mult", "discriminator_width",
-              "l1_lambda", "warmup_epochs", "batch_size", "max_images", "val_fraction",
-              "test_fraction", "ema_momentum", "lr_schedule", "encoder", "encoder_alpha",
-              "encoder_frozen_epochs", "encoder_lr_mult")
 LR_SCHEDULES = ("constant", "cosine")
-# settings added after runs had been saved: a run whose config.json lacks one was trained
-# without it, and is resumed the way it was trained (Config's default), not refused
-ADDED_KEYS = ("ema_momentum", "lr_schedule", "encoder", "encoder_alpha",
-              "encoder_frozen_epochs", "encoder_lr_mult")
-# settings that have left: a run trained with another value than this one cannot go on here
-# (its generator still colorizes and evaluates; colour as classes is notebook 06's)
-REMOVED_KEYS = {"objective": "l1", "adversarial_lambda": 1.0, "chroma_lambda": 0.0}
 
 
 @dataclass
@@ -70,27 +57,6 @@ def _writable(run_dir: Path) -> None:
         raise TrainingError(f"cannot write to the run folder {run_dir}: {exc}") from exc
 
 
-def _check_config(run_dir: Path, cfg: Config) -> None:
-    old = runs.saved_config(run_dir)
-    if old is None:
-        return
-    gone = {k: old[k] for k, today in REMOVED_KEYS.items() if old.get(k, today) != today}
-    if gone:
-        raise TrainingError(
-            f"{run_dir} was trained with {', '.join(f'{k}={v!r}' for k, v in gone.items())}, "
-            "which training no longer offers (colour as classes lives in notebook 06), so it "
-            "cannot resume; its generator still works with evaluate and colorize. Train anew "
-            "in a new --out folder.")
-    diff = {k: (old.get(k, getattr(Config(), k)), getattr(cfg, k)) for k in MODEL_KEYS
-            if old.get(k, getattr(Config(), k)) != getattr(cfg, k)}
-    if diff:
-        what = ", ".join(f"{k}: run has {a!r}, now {b!r}" for k, (a, b) in diff.items())
-        raise TrainingError(
-            f"{run_dir} holds a run with other settings ({what}). Use a new output folder, or "
-            "the run's own settings, to resume it."
-        )
-
-
 def set_precision(cfg: Config) -> str:
     """``mixed_float16`` when the config asks for it and a GPU is there, else ``float32``."""
     policy = "mixed_float16" if cfg.mixed_precision and env.gpu_info() else "float32"
@@ -98,62 +64,9 @@ def set_precision(cfg: Config) -> str:
     return policy
 
 
-def _check_resumable(run_dir: Path, history: list[dict[str, Any]]) -> None:
-    """Refuse to go on when the backup that resuming needs is gone but the run has epochs:
-    Keras would otherwise restart from random weights without a word."""
-    backup = run_dir / runs.BACKUP
-    weights, meta = backup / runs.BACKUP_WEIGHTS, backup / runs.BACKUP_META
-    done = ResumableBackup(backup).epoch  # epochs the backup holds
-    # an interruption leaves at most one epoch written but not yet backed up
-    prev = weights.with_name(weights.name + ".bkp")  # the backup before, also usable
-    lost = ((meta.is_file() and not weights.is_file() and not prev.is_file())
-            or len(history) > done + 1)
-    if lost:
-        raise TrainingError(
-            f"{run_dir} has {len(history)} trained epoch(s) in {runs.HISTORY} but its backup "
-            f"weights ({weights}) are gone, so it cannot resume. Start over in a new folder "
-            f"(--out), or delete {run_dir} to retrain it from scratch; its "
-            f"{runs.model_file(run_dir, 'generator', 'last').name} is still usable for "
-            "evaluate/colorize.")
-
-
-def split_fingerprint(splits: dict[str, list], data_dir: Any) -> dict[str, Any]:
-    """What ``split.json`` records: the data folder, split sizes, and a hash of the train and
-    val photos' names (breed folder / file), so a resumed run can tell whether it still
-    trains on the same photos."""
-    import hashlib
-
-    names = sorted(f"{part}:{r.breed}/{Path(r.path).name}" for part in ("train", "val")
-                   for r in splits.get(part, []))
-    return {"data_dir": str(data_dir) if data_dir else None,
-            **{part: len(splits.get(part, [])) for part in ("train", "val", "test")},
-            "fingerprint": hashlib.sha1("\n".join(names).encode()).hexdigest()}
-
-
-def _check_same_photos(run_dir: Path, split: dict[str, Any], resuming: bool) -> None:
-    old_path = run_dir / runs.SPLIT
-    if not (resuming and old_path.is_file()):
-        return
-    old = runs.read_json(old_path)
-    if old.get("fingerprint") != split["fingerprint"]:
-        raise TrainingError(
-            f"{run_dir} was trained on other photos ({old.get('train')} train / "
-            f"{old.get('val')} val from {old.get('data_dir')}); now {split['train']} / "
-            f"{split['val']} from {split['data_dir']}. Resume it with its own data folder, "
-            "or train the new data into a new --out folder.")
-    if old.get("data_dir") != split["data_dir"]:
-        print(f"The data folder moved ({old.get('data_dir')} -> {split['data_dir']}) but "
-              "holds the same photos: resuming.")
-
-
-def _remove_partial_files(run_dir: Path) -> None:
-    """Temporary files of a save that was killed are not results: remove them."""
-    for tmp in list(run_dir.glob("*.tmp.keras")) + list(run_dir.glob(".*.tmp")):
-        tmp.unlink(missing_ok=True)
-
-
-def train(cfg: Config, run_dir: str | os.PathLike, epochs: int | None = None, strategy: Any = None, verbose: int | str = "auto",
-          splits: dict | None = None, extra_callbacks: list | None = None) -> RunResult:
+def train(cfg: Config, run_dir: str | os.PathLike, epochs: int | None = None,
+          strategy: Any = None, verbose: int | str = "auto", splits: dict | None = None,
+          extra_callbacks: list | None = None) -> RunResult:
     """Train (or resume) a run in ``run_dir`` on the photos in ``cfg.data_dir`` (set it with
     :func:`colorgan_utils.data.locate`), or on ``splits`` when given; returns its history.
 
@@ -180,44 +93,16 @@ def train(cfg: Config, run_dir: str | os.PathLike, epochs: int | None = None, st
                              extra_callbacks)
 
 
-def _as_trained(run_dir: Path, cfg: Config) -> Config:
-    """``cfg`` with the settings a run saved before they existed (:data:`ADDED_KEYS`) put back
-    to how it was trained, said in one line."""
-    old = runs.saved_config(run_dir)
-    if old is None:
-        return cfg
-    then = {k: getattr(Config(), k) for k in ADDED_KEYS
-            if k not in old and getattr(cfg, k) != getattr(Config(), k)}
-    if then:
-        print(f"{run_dir} was trained before {', '.join(then)} existed: it goes on as it was "
-              f"trained ({', '.join(f'{k}={v!r}' for k, v in then.items())})")
-    return cfg.replace(**then)
-
-
 def _train_locked(cfg: Config, run_dir: Path, epochs: int, strategy: Any,
                   verbose: Any, splits: dict | None, extra_callbacks: list | None) -> RunResult:
-    cfg = _as_trained(run_dir, cfg)
-    _check_config(run_dir, cfg)
-    status = run_status(run_dir)
-    history = runs.read_history(run_dir / runs.HISTORY)
-    if status.get("finished") and status.get("epochs_done", 0) >= epochs:
-        print(f"{run_dir} already finished {status['epochs_done']} epochs; nothing to do "
-              "(ask for more epochs to continue it).")
-        return RunResult(run_dir, history, epochs, already_finished=True)
-    _check_resumable(run_dir, history)
-    _remove_partial_files(run_dir)
-
-    if splits is None:
-        _, splits = load_splits(cfg)
-    if not splits["train"]:
-        raise TrainingError("no training photos: check the data folder with "
-                            "`python -m colorgan_utils scan DIR`")
+    ready = runs.prepare(run_dir, cfg, epochs, splits)
+    if ready.finished:
+        return RunResult(run_dir, ready.history, epochs, already_finished=True)
+    cfg, history, splits, split = ready.cfg, ready.history, ready.splits, ready.split
     val = splits["val"] or splits["train"][: cfg.batch_size]
     if not splits["val"]:
         print(f"warning: no validation photos; the 'best' generator is chosen on {len(val)} "
               "training photos (use more photos for a real validation split)")
-    split = split_fingerprint(splits, cfg.data_dir)
-    _check_same_photos(run_dir, split, resuming=bool(history))
     train_ds = make_dataset(splits["train"], cfg, training=True, repeat=True)
     steps = cfg.steps_per_epoch or steps_for(len(splits["train"]), cfg.batch_size, True)
     val_ds = make_dataset(val, cfg, training=False, repeat=True)

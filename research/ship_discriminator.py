@@ -35,7 +35,7 @@ def main() -> None:
     from colorgan_utils.data import load_splits
     from colorgan_utils.detector import fit_detector
     from colorgan_utils.evaluation import colorize_records, discriminator_report
-    from colorgan_utils.models import save_compact
+    from colorgan_utils.runs import save_compact
     from colorgan_utils.runs import PRETRAINED, _load_keras, read_json, run_config
     from colorgan_utils.config import get_config
 

@@ -12,7 +12,7 @@ import keras
 import numpy as np
 import pytest
 
-from colorgan_utils import encoder, models
+from colorgan_utils import encoder, models, runs
 from colorgan_utils.errors import EncoderWeightsError
 
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "weights"
@@ -140,7 +140,7 @@ def test_the_pretrained_generator_is_fully_convolutional():
 @needs_file
 def test_a_saved_generator_reloads_without_the_encoder_file(tmp_path, empty_cache, no_network):
     gen = models.build_pretrained_generator(64, 0.35, weights=SHARED / FILE, width=8)
-    models.save_compact(gen, tmp_path / "g.npz")
+    runs.save_compact(gen, tmp_path / "g.npz")
     gen.save(tmp_path / "g.keras")
     x = np.random.default_rng(1).uniform(-1, 1, (2, 64, 64, 1)).astype(np.float32)
     from colorgan_utils.runs import load_generator

@@ -12,7 +12,7 @@ import pytest
 from colorgan_utils.callbacks import HistoryCSV, TrainingError
 from colorgan_utils.config import get_config
 from colorgan_utils.data import steps_for
-from colorgan_utils.models import load_compact, save_compact
+from colorgan_utils.runs import load_compact, save_compact
 from colorgan_utils.runs import load_generator
 from colorgan_utils.training import train
 
