@@ -192,7 +192,7 @@ def class_generator(unet: keras.Model, temperature: float = TEMPERATURE,
     quarter = []
     if skips:
         probe = np.zeros((1, 64, 64, 1), np.float32)
-        sizes = keras.Model(unet.inputs, [ly.output for ly in skips])([probe])
+        sizes = keras.Model(unet.input, [ly.output for ly in skips])(probe)
         sizes = sizes if isinstance(sizes, (list, tuple)) else [sizes]
         quarter = [ly for ly, out in zip(skips, sizes) if out.shape[1] == 64 // STRIDE]
     if not quarter:
@@ -202,7 +202,7 @@ def class_generator(unet: keras.Model, temperature: float = TEMPERATURE,
     ab_small = AnnealedMean(centres, temperature, dtype="float32", name="annealed_mean")(logits)
     out = layers.UpSampling2D(STRIDE, interpolation="bilinear", dtype="float32",
                               name="ab")(ab_small)
-    return keras.Model(unet.inputs, out, name=name)
+    return keras.Model(unet.input, out, name=name)
 
 
 def class_loss(logits: Any, ab: Any, centres: np.ndarray, weights: np.ndarray) -> Any:
@@ -231,7 +231,6 @@ class ClassColorGAN(ColorGAN):
     def __init__(self, generator: keras.Model, discriminator: keras.Model,
                  class_weights: Any = None, ce_weight: float = 10.0, warmup_epochs: int = 0,
                  **kwargs: Any) -> None:
-        kwargs.pop("colour_loss", None)
         super().__init__(generator, discriminator, None, warmup_epochs, **kwargs)
         self.centres = np.asarray(generator.get_layer("annealed_mean").centres, np.float32)
         weights = np.ones(len(self.centres)) if class_weights is None else class_weights
@@ -242,7 +241,7 @@ class ClassColorGAN(ColorGAN):
         self.ce_weight = float(ce_weight)
         # the same weights, two outputs: the bin logits (trained) and the decoded ab
         self.with_logits = keras.Model(
-            generator.inputs, [generator.get_layer("ab_logits").output, generator.output])
+            generator.input, [generator.get_layer("ab_logits").output, generator.output])
     # pragma: no mutate end
 
     def colour_term(self, l_norm: Any, ab: Any, training: bool) -> tuple[Any, Any, dict]:
