@@ -280,17 +280,9 @@ class HistoryCSV(keras.callbacks.Callback):
         self.rows: dict[int, dict[str, Any]] = {}
         self.pending: dict[str, Any] | None = None
 
-    @staticmethod
-    def read(path: str | os.PathLike) -> list[dict[str, Any]]:
-        """Rows of a history CSV as dicts of floats (``epoch`` as int), in epoch order
-        (:func:`colorgan_utils.runs.read_history`)."""
-        from colorgan_utils.runs import read_history
-
-        return read_history(path)
-
     def on_train_begin(self, logs: dict | None = None) -> None:
         start = int(getattr(self.model, "_initial_epoch", 0) or 0)
-        self.rows = {r["epoch"]: r for r in self.read(self.path) if r["epoch"] <= start}
+        self.rows = {r["epoch"]: r for r in runs.read_history(self.path) if r["epoch"] <= start}
         pending = self._read_pending()
         if pending is not None and pending.get("epoch", 0) <= start:
             self.rows[int(pending["epoch"])] = pending  # backed up, not yet committed

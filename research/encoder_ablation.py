@@ -134,7 +134,7 @@ def main() -> None:
     parser.add_argument("--json", default="research/results/encoder_ablation.json")
     args = parser.parse_args()
 
-    from colorgan_utils.callbacks import HistoryCSV
+    from colorgan_utils.runs import read_history
     from colorgan_utils.config import get_config
     from colorgan_utils.data import load_splits
     from colorgan_utils.runs import HISTORY, PRETRAINED, load_generator, load_run
@@ -166,7 +166,7 @@ def main() -> None:
             generator, _ = load_run(run, verbose=False)
             info = {"wall_s": time.monotonic() - t0, "epochs": len(hist),
                     "photos_seen": sum(round(h["images_per_s"] * h["epoch_seconds"])
-                                       for h in HistoryCSV.read(run / HISTORY)),
+                                       for h in read_history(run / HISTORY)),
                     "images_per_s": [round(h["images_per_s"], 1) for h in hist],
                     "settings": VARIANTS[name]}
         rows[name] = {**measure(generator, splits["test"], base), **info}

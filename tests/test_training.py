@@ -9,11 +9,11 @@ import keras
 import numpy as np
 import pytest
 
-from colorgan_utils.callbacks import HistoryCSV, TrainingError
+from colorgan_utils.callbacks import TrainingError
 from colorgan_utils.config import get_config
 from colorgan_utils.data import steps_for
 from colorgan_utils.runs import load_compact, save_compact
-from colorgan_utils.runs import load_generator
+from colorgan_utils.runs import load_generator, read_history
 from colorgan_utils.training import train
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -89,7 +89,7 @@ def test_interrupted_run_resumes_where_it_stopped(tmp_path, splits, steps):
     killer = Interrupt(after_epoch=1)
     with pytest.raises(KeyboardInterrupt):
         train(CFG, run, splits=splits, epochs=3, verbose=0, extra_callbacks=[killer])
-    assert len(HistoryCSV.read(run / "history.csv")) == 1
+    assert len(read_history(run / "history.csv")) == 1
     probe = Probe()
     resumed = train(CFG, run, splits=splits, epochs=3, verbose=0, extra_callbacks=[probe])
     assert probe.epochs_run == [2, 3]  # only the missing epochs ran
@@ -126,7 +126,7 @@ def test_nan_stops_with_epoch_and_last_good_checkpoint(tmp_path, splits):
     assert json.loads((run / "backup" / "training_metadata.json").read_text())["epoch"] == 1
     g = load_generator(run / "generator_last.keras")
     assert all(np.isfinite(w).all() for w in g.get_weights())
-    assert len(HistoryCSV.read(run / "history.csv")) == 1
+    assert len(read_history(run / "history.csv")) == 1
     assert not json.loads((run / "state.json").read_text())["finished"]
 
 
@@ -145,7 +145,7 @@ def test_exploded_losses_stop_the_run_and_keep_the_last_good_epoch(tmp_path, spl
     run = tmp_path / "run"
     with pytest.raises(TrainingError, match=r"exploded \(above 1000\) loss in epoch 2"):
         train(CFG, run, splits=splits, epochs=3, verbose=0, extra_callbacks=[BlowUp()])
-    assert [r["epoch"] for r in HistoryCSV.read(run / "history.csv")] == [1]
+    assert [r["epoch"] for r in read_history(run / "history.csv")] == [1]
     assert json.loads((run / "backup" / "training_metadata.json").read_text())["epoch"] == 1
     assert not json.loads((run / "state.json").read_text())["finished"]
 
@@ -384,7 +384,7 @@ def test_history_of_an_older_run_reads_in_todays_words(tmp_path):
     them reads it as ``d_colorized_acc`` (README, Glossary), so the curves do not split in two."""
     path = tmp_path / "history.csv"
     path.write_text("epoch,d_fake_acc,d_real_acc,val_d_fake_acc\n1,0.25,0.75,0.5\n")
-    (row,) = HistoryCSV.read(path)
+    (row,) = read_history(path)
     assert row == {"epoch": 1, "d_colorized_acc": 0.25, "d_real_acc": 0.75,
                    "val_d_colorized_acc": 0.5}
 
