@@ -76,7 +76,7 @@ def main() -> None:
           f" inter-op threads, devices: {[d.name for d in tf.config.list_logical_devices()]}")
     for size in args.sizes:
         cfg = get_config("cpu", image_size=size, batch_size=args.batch_size, min_side=1)
-        _, splits = load_splits(cfg, args.data)
+        _, splits = load_splits(cfg.replace(data_dir=args.data))
         files = splits["train"]
         ds = make_dataset(files, cfg, training=True)
         first, n = images_per_second(ds)

@@ -8,7 +8,6 @@ refuses to restore a checkpoint that does not fit instead of silently starting o
 
 from __future__ import annotations
 
-import csv
 import json
 import math
 import os
@@ -327,19 +326,8 @@ class HistoryCSV(keras.callbacks.Callback):
         self.pending_path.unlink(missing_ok=True)
 
     def _write(self) -> None:
-        if not self.rows:
-            return
-        from colorgan_utils.runs import writing
-
-        keys = ["epoch"] + sorted({k for r in self.rows.values() for k in r} - {"epoch"})
-        tmp = self.path.with_suffix(".csv.tmp")
-        with writing(self.path):
-            with tmp.open("w", newline="") as f:
-                w = csv.DictWriter(f, fieldnames=keys)
-                w.writeheader()
-                for e in sorted(self.rows):
-                    w.writerow(self.rows[e])
-            os.replace(tmp, self.path)
+        if self.rows:
+            runs.write_history(self.path, [self.rows[e] for e in sorted(self.rows)])
 
 
 class ApplyLearningRate(keras.callbacks.Callback):

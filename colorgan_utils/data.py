@@ -628,17 +628,14 @@ def steps_for(n_files: int, batch_size: int, training: bool) -> int:
     return max(1, -(-n_files // batch_size))
 
 
-def load_splits(cfg: Config, data_dir: str | os.PathLike | None = None,
-                verbose: bool = False) -> tuple[ScanReport, dict[str, list[ImageRecord]]]:
-    """Scan ``data_dir`` (default: ``cfg.data_dir``; cached: an unchanged folder is not decoded
+def load_splits(cfg: Config, verbose: bool = False
+                ) -> tuple[ScanReport, dict[str, list[ImageRecord]]]:
+    """Scan ``cfg.data_dir`` (set by :func:`locate`; cached: an unchanged folder is not decoded
     again), cap at ``cfg.max_images``, split."""
-    folder = data_dir or cfg.data_dir
-    if not folder:
-        raise DataError(
-            "no data folder: set COLORGAN_DATA_DIR, pass data_dir=, or call "
-            "download_stanford_dogs()"
-        )
-    report = scan_folder(folder, cfg, verbose=verbose, cache=True)
+    if not cfg.data_dir:
+        raise DataError("no data folder: set COLORGAN_DATA_DIR, or give the settings one with "
+                        "data.locate(cfg, data=...)")
+    report = scan_folder(cfg.data_dir, cfg, verbose=verbose, cache=True)
     records = subsample(report.good, cfg.max_images)
     return report, split_records(records, cfg.val_fraction, cfg.test_fraction)
 

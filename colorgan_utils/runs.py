@@ -270,6 +270,22 @@ def read_history(path: str | os.PathLike) -> list[dict[str, Any]]:
     return sorted(rows, key=lambda r: r["epoch"])
 
 
+def write_history(path: str | os.PathLike, rows: list[dict[str, Any]]) -> None:
+    """Write a run's ``history.csv`` whole and atomically (what :func:`read_history` reads):
+    first column ``epoch``, then every other key of the rows, sorted."""
+    import csv
+
+    path = Path(path)
+    keys = ["epoch"] + sorted({k for r in rows for k in r} - {"epoch"})
+    tmp = path.with_suffix(".csv.tmp")
+    with writing(path):
+        with tmp.open("w", newline="") as f:
+            w = csv.DictWriter(f, fieldnames=keys)
+            w.writeheader()
+            w.writerows(rows)
+        os.replace(tmp, path)
+
+
 def run_status(run_dir: str | os.PathLike) -> dict[str, Any]:
     """``{"epochs_done", "epochs", "finished"}`` of a run folder (zeros when there is none)."""
     state = Path(run_dir) / STATE

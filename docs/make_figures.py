@@ -48,7 +48,7 @@ def main() -> None:
     run = Path(args.run) if Path(args.run).is_dir() else Path(args.run).parent
     cfg = run_config(run, get_config("cpu", data_dir=args.data))
     cfg = cfg.replace(image_size=training_size(generator), data_dir=args.data)
-    _, splits = load_splits(cfg, args.data)
+    _, splits = load_splits(cfg)
     test = splits["test"]
     # one photo per breed, spread over the test split, wider than tall for a tidy grid
     picks = [test[i] for i in np.linspace(0, len(test) - 1, 4 * args.photos).round().astype(int)]

@@ -66,7 +66,7 @@ def main() -> None:
     from colorgan_utils.photos import read_photo
     from colorgan_utils.runs import load_run
 
-    report, splits = load_splits(get_config("cpu", environ={}), args.data)
+    report, splits = load_splits(get_config("cpu", environ={}, data_dir=args.data))
     test = report.good if args.all_photos else splits["test"]
     paths = [r.path for r in test[:: max(1, len(test) // args.n)][: args.n]]
     photos = [read_photo(p) for p in paths]

@@ -143,7 +143,7 @@ def main() -> None:
     print("rule (fixed before the runs):", RULE, flush=True)
     base = get_config("cpu", image_size=128, batch_size=32, data_dir=args.data, epochs=8,
                       steps_per_epoch=25)
-    _, splits = load_splits(base, args.data)
+    _, splits = load_splits(base)
     print(f"{len(splits['train'])} train / {len(splits['val'])} val / {len(splits['test'])} "
           f"test photos; {args.seconds:.0f} s of training per variant", flush=True)
     rows: dict[str, dict] = {}

@@ -40,7 +40,7 @@ def main() -> None:
 
     generator, _ = load_run(args.run, verbose=False)
     cfg = get_config("cpu", environ={}).replace(image_size=training_size(generator))
-    _, splits = load_splits(cfg, args.data)
+    _, splits = load_splits(cfg.replace(data_dir=args.data))
     for split in args.splits:
         batch = colorize_records(generator, splits[split], cfg)  # real, gray, plain colorized
         lum = batch["L"]

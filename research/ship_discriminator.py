@@ -44,7 +44,7 @@ def main() -> None:
     discriminator = _load_keras(Path(args.run) / "discriminator_best.keras")
     best = read_json(Path(args.run) / "best.json")
     cfg = run_config(args.run, get_config("cpu"))
-    _, splits = load_splits(cfg, args.data)
+    _, splits = load_splits(cfg.replace(data_dir=args.data))
     train = colorize_records(generator, splits["train"], cfg)
     val = colorize_records(generator, splits["val"], cfg)
     test = colorize_records(generator, splits["test"], cfg)

@@ -96,8 +96,8 @@ def main() -> None:
         train(get_config("cpu", environ={}, data_dir=str(seen)), work / "run", verbose=2)
 
     cfg = get_config("cpu", environ={})
-    _, seen_splits = load_splits(cfg, seen)
-    _, unseen_splits = load_splits(cfg, unseen)
+    _, seen_splits = load_splits(cfg.replace(data_dir=str(seen)))
+    _, unseen_splits = load_splits(cfg.replace(data_dir=str(unseen)))
     groups = {
         "seen breeds, test photos": seen_splits["test"],
         "held-out breeds, test photos": unseen_splits["test"],

@@ -44,7 +44,7 @@ def splits(data_dir: Path) -> dict:
     from colorgan_utils.config import get_config
     from colorgan_utils.data import load_splits
 
-    return load_splits(get_config("smoke", environ={}), data_dir)[1]
+    return load_splits(get_config("smoke", environ={}, data_dir=str(data_dir)))[1]
 
 
 # The page the browser test serves with Voilà (tests/test_browser.py), not a notebook for nbval.

@@ -313,7 +313,7 @@ def _split_in_subprocess(data_dir, seed: str) -> dict:
 
     code = ("import json, sys; from colorgan_utils.config import get_config; "
             "from colorgan_utils.data import load_splits; "
-            "_, s = load_splits(get_config('smoke', environ={}), sys.argv[1]); "
+            "_, s = load_splits(get_config('smoke', environ={}, data_dir=sys.argv[1])); "
             "print(json.dumps({k: sorted(r.path for r in v) for k, v in s.items()}))")
     res = subprocess.run([sys.executable, "-c", code, str(data_dir)], capture_output=True,
                          text=True, env={**os.environ, "PYTHONHASHSEED": seed,
@@ -440,13 +440,13 @@ def test_load_splits_is_quiet_by_default_and_names_the_missing_folder(data_dir, 
     from colorgan_utils.data import load_splits
 
     cfg = SMOKE.replace(data_dir=None)
-    with pytest.raises(DataError, match=r"^no data folder: set COLORGAN_DATA_DIR, pass "
-                                        r"data_dir=, or call download_stanford_dogs\(\)$"):
+    with pytest.raises(DataError, match=r"^no data folder: set COLORGAN_DATA_DIR, or give the "
+                                        r"settings one with data\.locate\(cfg, data=\.\.\.\)$"):
         load_splits(cfg)
     copy = tmp_path / "dogs"
     shutil.copytree(data_dir, copy)  # a fresh folder: no scan cache yet, so it is decoded
     capsys.readouterr()
-    report, splits = load_splits(cfg, copy)
+    report, splits = load_splits(cfg.replace(data_dir=str(copy)))
     assert capsys.readouterr().out == ""  # a notebook cell asks for verbose=True
     assert sum(len(v) for v in splits.values()) == len(report.good) > 0
 
@@ -472,7 +472,7 @@ def test_load_splits_follows_every_setting_it_is_given(tmp_path, capsys):
     assert Config().min_image_side > 40  # the default would reject the six small photos
     cache = scan_cache_file(find_images_root(root))
     assert not cache.exists()
-    report, splits = load_splits(cfg, root, verbose=True)
+    report, splits = load_splits(cfg.replace(data_dir=str(root)), verbose=True)
     assert "16/16" in capsys.readouterr().out  # the progress bar, when asked for
     assert len(report.good) == 16 and cache.is_file()
     kept = subsample(report.good, 12)
@@ -600,7 +600,7 @@ def test_a_file_name_that_is_not_utf8_is_rejected_by_name_and_training_data_stil
     assert "bad\\xff\\xfe.jpg" in report.format()
     json.dumps(report.to_dict()).encode("utf-8")  # printable and writable as UTF-8
     cfg = get_config("smoke", environ={})  # 32 px, shorter sides of 32 px and more
-    _, splits = load_splits(cfg, tmp_path)
+    _, splits = load_splits(cfg.replace(data_dir=str(tmp_path)))
     records = sum(splits.values(), [])
     assert len(records) == 4
     lum, ab = next(iter(make_dataset(records, cfg, training=False, batch_size=4, cache=False)))

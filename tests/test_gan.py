@@ -33,7 +33,7 @@ def make_gan(warmup: int = 0, objective: str = "l1", g_opt=None, dropout: bool =
 
 @pytest.fixture(scope="module")
 def batch(data_dir):
-    _, splits = load_splits(CFG, data_dir)
+    _, splits = load_splits(CFG.replace(data_dir=str(data_dir)))
     return next(iter(make_dataset(splits["train"], CFG, training=True)))
 
 

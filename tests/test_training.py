@@ -192,7 +192,7 @@ def test_mirrored_strategy_on_two_logical_cpus(tmp_path, data_dir):
         from colorgan_utils.data import load_splits
         from colorgan_utils.training import train
         cfg = get_config("smoke", environ={{}})
-        _, splits = load_splits(cfg, {str(data_dir)!r})
+        _, splits = load_splits(cfg.replace(data_dir={str(data_dir)!r}))
         strategy = env.get_strategy("mirrored")
         r = train(cfg, {str(tmp_path / "run")!r}, splits=splits, epochs=1, verbose=0,
                   strategy=strategy)
