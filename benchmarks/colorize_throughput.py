@@ -9,7 +9,7 @@ one run, after a warm-up (start-up and tracing excluded):
 2. the same photos one by one, eagerly (read, colorize, write in turn; the old loop's shape);
 
 and then the milliseconds per photo of each stage (read, lightness, network incl. resizes,
-gamut map, PNG write), one after another.
+upsampling and gamut map, PNG write), one after another.
 
     python benchmarks/colorize_throughput.py --data ../shared/data/stanford-dogs-small
 """
@@ -108,11 +108,10 @@ def stage_times(generator, files: list[Path], render_size: int, target: Path) ->
     for f in files:
         photo = timed("read", read_photo, f)
         h, w = photo.shape[:2]
-        lum = timed("lightness", c.lightness, photo)
-        ab = timed("network", lambda: c._predict(
-            tf.constant(lum), tf.constant(render_shape(h, w, render_size)),
-            tf.constant([h, w])).numpy())
-        rgb = timed("gamut map", lambda: c._compose(tf.constant(lum), tf.constant(ab)).numpy())
+        render = render_shape(h, w, render_size, c.multiple)
+        lum, narrow = timed("lightness", c.lightness, photo, render[1])
+        ab = timed("network", lambda: c._predict(narrow, tf.constant(render)).numpy())
+        rgb = timed("gamut map", c.compose, lum, tf.constant(ab))
         timed("write PNG", _write_png, rgb, target)
     return {k: 1000 * v / len(files) for k, v in totals.items()}
 

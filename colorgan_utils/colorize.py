@@ -14,8 +14,10 @@ Odd files: the EXIF orientation is applied first; 16-bit photos are scaled by th
 not their values; photos above :data:`MAX_PIXELS` (and decompression bombs) are refused by
 name before they are decoded; unsupported or unreadable files are listed as skipped; every
 output is written under a temporary name and renamed, so an interruption never leaves a
-half-written PNG; an input file is never overwritten. The full-size work is done in strips;
-peak memory was measured at 3.04 GiB for a 12000 x 9000 photo (the largest accepted size).
+half-written PNG; an input file is never overwritten. The full-size work is done in strips
+of about :data:`STRIP_PIXELS` pixels, the upsampling of ab included (the whole upsampled ab of a
+12000 x 9000 photo would be 864 MB): peak memory 2.5 GB for that photo, the largest accepted
+(``docs/performance.md``).
 """
 
 from __future__ import annotations
@@ -84,38 +86,73 @@ class Colorizer:
         if render_size < self.multiple:
             raise ValueError(f"render_size={render_size}: this generator needs at least "
                              f"{self.multiple} px")
-        self._lightness = {dtype: tf.function(color.lightness_normalized, input_signature=[
-            tf.TensorSpec([None, None, 3], dtype)]) for dtype in (tf.uint8, tf.float32)}
+        self._lightness = {dtype: tf.function(self._lightness_fn, input_signature=[
+            tf.TensorSpec([None, None, 3], dtype), tf.TensorSpec([], tf.int32)])
+            for dtype in (tf.uint8, tf.float32)}
         self._predict = tf.function(self._predict_fn, input_signature=[
-            tf.TensorSpec([None, None, 1], tf.float32), tf.TensorSpec([2], tf.int32),
-            tf.TensorSpec([2], tf.int32)])
+            tf.TensorSpec([None, None, 1], tf.float32), tf.TensorSpec([2], tf.int32)])
         self._compose = tf.function(self._compose_fn, input_signature=[
-            tf.TensorSpec([None, None, 1], tf.float32), tf.TensorSpec([None, None, 2], tf.float32)])
+            tf.TensorSpec([None, None, 1], tf.float32), tf.TensorSpec([None, None, 2], tf.float32),
+            tf.TensorSpec([3], tf.int32)])
 
-    def _predict_fn(self, l_norm: tf.Tensor, render: tf.Tensor, full: tf.Tensor) -> tf.Tensor:
-        small = tf.image.resize(l_norm, render, antialias=True)
+    @staticmethod
+    def _lightness_fn(rgb: tf.Tensor, render_width: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor]:
+        l_norm = color.lightness_normalized(rgb)
+        # along its rows only (its height kept): rows are resized independently, so strips
+        # resized one by one are the whole photo resized along its width
+        narrow = tf.image.resize(l_norm, tf.stack([tf.shape(l_norm)[0], render_width]),
+                                 antialias=True)
+        return l_norm, narrow
+
+    def _predict_fn(self, l_narrow: tf.Tensor, render: tf.Tensor) -> tf.Tensor:
+        small = tf.image.resize(l_narrow, render, antialias=True)  # now along its height
         m = self.multiple
         pad_h = (m - render[0] % m) % m
         pad_w = (m - render[1] % m) % m
         padded = tf.pad(small, [[0, pad_h], [0, pad_w], [0, 0]], mode="SYMMETRIC")
         ab = self.generator(padded[None], training=False)[0]
-        ab = tf.cast(ab, tf.float32)[: render[0], : render[1]]
-        return tf.image.resize(ab, full, method="bilinear")
+        return tf.cast(ab, tf.float32)[: render[0], : render[1]]
 
     @staticmethod
-    def _compose_fn(l_norm: tf.Tensor, ab: tf.Tensor) -> tf.Tensor:
-        rgb = color.lab_to_rgb_keep_lightness_sparse(color.denormalize_lab(l_norm, ab))
+    def _compose_fn(l_norm: tf.Tensor, ab: tf.Tensor, where: tf.Tensor) -> tf.Tensor:
+        # rows where[0]... of ab resized to the photo's size where[1:] (bilinear, half-pixel
+        # centres, as tf.image.resize): one strip of the full-size ab, never the whole of it
+        full = tf.cast(where[1:], tf.float32)
+        ab_strip = tf.raw_ops.ScaleAndTranslate(
+            images=ab[None], size=tf.stack([tf.shape(l_norm)[0], where[2]]),
+            scale=full / tf.cast(tf.shape(ab)[:2], tf.float32),
+            translation=tf.stack([-tf.cast(where[0], tf.float32), 0.0]),
+            kernel_type="triangle", antialias=False)[0]
+        rgb = color.lab_to_rgb_keep_lightness_sparse(color.denormalize_lab(l_norm, ab_strip))
         return tf.cast(tf.round(rgb * 255.0), tf.uint8)
 
-    def lightness(self, photo: np.ndarray) -> np.ndarray:
-        """L of a photo (``uint8`` or float RGB) in [-1, 1], ``[H, W, 1]`` float32, by strips."""
+    def _rows(self, width: int) -> int:
+        return max(1, STRIP_PIXELS // max(width, 1))
+
+    def lightness(self, photo: np.ndarray, render_width: int) -> tuple[np.ndarray, tf.Tensor]:
+        """L of a photo (``uint8`` or float RGB) in [-1, 1] by strips: at full size,
+        ``[H, W, 1]`` float32, and resized along its width to ``render_width`` (a tensor)."""
         h, w = photo.shape[:2]
-        rows = max(1, STRIP_PIXELS // max(w, 1))
+        rows = self._rows(w)
         out = np.empty((h, w, 1), np.float32)
+        narrow = []
         dtype = tf.uint8 if photo.dtype == np.uint8 else tf.float32
         for r in range(0, h, rows):
-            strip = tf.constant(photo[r:r + rows], dtype)
-            out[r:r + rows] = self._lightness[dtype](strip).numpy()
+            strip, small = self._lightness[dtype](tf.constant(photo[r:r + rows], dtype),
+                                                  tf.constant(render_width))
+            out[r:r + rows] = strip.numpy()
+            narrow.append(small)
+        return out, tf.concat(narrow, 0)
+
+    def compose(self, l_full: np.ndarray, ab: tf.Tensor) -> np.ndarray:
+        """The colorized photo, ``uint8`` ``[H, W, 3]``: ``ab`` at the render size upsampled
+        and laid on the full-size L, strip by strip."""
+        h, w = l_full.shape[:2]
+        rows = self._rows(w)
+        out = np.empty((h, w, 3), np.uint8)
+        for r in range(0, h, rows):
+            out[r:r + rows] = self._compose(tf.constant(l_full[r:r + rows]), ab,
+                                            tf.constant([r, h, w])).numpy()
         return out
 
     def __call__(self, photo: Any) -> tuple[np.ndarray, np.ndarray]:
@@ -123,16 +160,10 @@ class Colorizer:
         colorized ``[H, W, 3]`` ``uint8`` at the photo's own size, with the photo's own L."""
         photo = _as_rgb(photo)
         h, w = photo.shape[:2]
-        l_full = self.lightness(photo)
-        del photo
         render = render_shape(h, w, self.render_size, self.multiple)
-        ab = self._predict(tf.constant(l_full), tf.constant(render), tf.constant([h, w])).numpy()
-        rows = max(1, STRIP_PIXELS // max(w, 1))
-        out = np.empty((h, w, 3), np.uint8)
-        for r in range(0, h, rows):
-            out[r:r + rows] = self._compose(tf.constant(l_full[r:r + rows]),
-                                            tf.constant(ab[r:r + rows])).numpy()
-        del ab
+        l_full, l_narrow = self.lightness(photo, render[1])
+        del photo
+        out = self.compose(l_full, self._predict(l_narrow, tf.constant(render)))
         gray = l_full[..., 0]  # in place: a 100 MP photo's L is 400 MB
         gray += 1.0
         gray /= 2.0

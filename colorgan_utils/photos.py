@@ -41,14 +41,14 @@ def read_photo(path: str | os.PathLike, max_pixels: int | None = None) -> np.nda
             raise PhotoError(f"{path}: {w}x{h} px ({w * h / 1e6:.0f} MP) is above the "
                              f"{max_pixels / 1e6:.0f} MP limit; downscale it first")
         im.load()
-        im = ImageOps.exif_transpose(im)
+        ImageOps.exif_transpose(im, in_place=True)  # a copy of a 100 MP photo is 400 MB
         if im.mode in ("I;16", "I;16B", "I;16L", "I;16N", "I"):
             gray = np.asarray(im, dtype=np.float32) / 65535.0
             return np.repeat(np.clip(gray, 0, 1)[..., None], 3, axis=-1)
         if im.mode == "F":
             gray = np.clip(np.asarray(im, dtype=np.float32), 0, 1)
             return np.repeat(gray[..., None], 3, axis=-1)
-        return np.asarray(im.convert("RGB"), dtype=np.uint8)
+        return np.asarray(im if im.mode == "RGB" else im.convert("RGB"), dtype=np.uint8)
 
 
 def read_rgb(path: str | os.PathLike | bytes | np.ndarray) -> np.ndarray:

@@ -139,6 +139,32 @@ def test_large_photos_are_done_in_strips(monkeypatch, generator):
     np.testing.assert_array_equal(whole, strips)
 
 
+@pytest.mark.parametrize("shape, render", [((90, 70, 3), 40), ((30, 50, 3), 64)])
+def test_strips_give_what_resizing_the_whole_photo_gives(monkeypatch, shape, render):
+    """The full-size work is done in strips, never on the whole upsampled ab (864 MB for a
+    108 MP photo): the same colours as resizing the whole L down and the whole ab up with
+    ``tf.image.resize``, for a photo larger than its render (ab upsampled) and one smaller
+    (ab downsampled); a random photo, so a strip's ab taken from the wrong rows shows."""
+    from colorgan_utils import color
+
+    monkeypatch.setattr(colorize, "render_multiple", lambda g: 8)
+    monkeypatch.setattr(colorize, "STRIP_PIXELS", shape[1] * 7)  # 7 rows a strip
+    gen = _l_proportional_generator()
+    photo = (np.random.default_rng(5).random(shape) * 255).astype(np.uint8)
+    _, got = Colorizer(gen, render)(photo)
+
+    h, w = shape[:2]
+    hr, wr = render_shape(h, w, render, 8)
+    l_full = color.lightness_normalized(tf.constant(photo))
+    small = tf.image.resize(l_full, [hr, wr], antialias=True)
+    padded = tf.pad(small, [[0, -hr % 8], [0, -wr % 8], [0, 0]], mode="SYMMETRIC")
+    ab = tf.image.resize(gen(padded[None])[0][:hr, :wr], [h, w], method="bilinear")
+    want = color.lab_to_rgb_keep_lightness_sparse(color.denormalize_lab(l_full, ab))
+    want = np.round(want.numpy() * 255).astype(int)
+    assert (hr > h) == (render > min(h, w))
+    assert np.abs(got.astype(int) - want).max() <= 1
+
+
 def test_never_overwrites_an_input(tmp_path, generator, real_photo):
     real_photo.save(tmp_path / "a.jpg")
     real_photo.save(tmp_path / "a.png")
