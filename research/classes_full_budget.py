@@ -45,6 +45,9 @@ def main() -> None:
     parser.add_argument("--temperatures", type=float, nargs="+",
                         default=[0.2, 0.38, 0.5, 0.7, 1.0])
     parser.add_argument("--json", default="research/results/classes_full_budget.json")
+    parser.add_argument("--figure", default=None,
+                        help="PNG: the test photos with the most blue, green and red/orange "
+                             "pixels, real | gray | f | h (read back from --json if it exists)")
     args = parser.parse_args()
 
     from encoder_ablation import RULE, VARIANTS, choose, measure, with_classes
@@ -67,6 +70,10 @@ def main() -> None:
     h, _ = load_run(run, verbose=False)
     f = load_generator(PRETRAINED)
 
+    if args.figure and Path(args.json).is_file():
+        best_t = json.loads(Path(args.json).read_text())["temperature_chosen_on_val"]
+        figure(args.figure, splits["test"], cfg, f, at_temperature(h, best_t), best_t)
+        return
     val = {}
     for t in args.temperatures:
         val[f"h T={t}"] = measure(at_temperature(h, t), splits["val"], cfg)
@@ -96,6 +103,39 @@ def main() -> None:
         "wall_s_this_call": wall, "epochs": len(history),
         "images_per_s": [round(r["images_per_s"], 1) for r in history],
         "val": val, "test": test}, indent=2))
+    if args.figure:
+        figure(args.figure, splits["test"], cfg, f, at_temperature(h, best_t), best_t)
+
+
+def figure(path: str, records, cfg, f, h, temperature: float, per_band: int = 2) -> None:
+    """The ``per_band`` test photos with the most clearly coloured pixels of each hue band
+    (blue, green, red/orange: the targets' bands), real | gray | f | h, centre crops."""
+    import numpy as np
+    from skimage.color import rgb2lab
+
+    from colorgan_utils.evaluation import colorize_records
+    from colorgan_utils.metrics import HUE_BANDS
+    from colorgan_utils.viz import plot_comparison
+
+    real = colorize_records(f, records, cfg)["real"]
+    lab = rgb2lab(real)
+    coloured = np.hypot(lab[..., 1], lab[..., 2]) > 15
+    hue = np.degrees(np.arctan2(lab[..., 2], lab[..., 1]))
+    picks: list[int] = []
+    for band in ("blue", "green", "red_orange"):
+        lo, hi = HUE_BANDS[band]
+        count = (coloured & ((hue - lo) % 360 < hi - lo)).sum(axis=(1, 2))
+        picks += [int(i) for i in np.argsort(-count) if i not in picks][:per_band]
+    chosen = [records[i] for i in picks]
+    fb, hb = colorize_records(f, chosen, cfg), colorize_records(h, chosen, cfg)
+    fig = plot_comparison({"real": fb["real"], "black and white": fb["gray"],
+                           "f (shipped)": fb["colorized"],
+                           f"h, classes (T={temperature})": hb["colorized"]},
+                          row_titles=[f"most {b}" for b in ("blue", "green", "red/orange")
+                                      for _ in range(per_band)])
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, dpi=80, bbox_inches="tight")
+    print(f"wrote {path}")
 
 
 if __name__ == "__main__":
