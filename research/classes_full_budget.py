@@ -38,6 +38,16 @@ def at_temperature(generator, temperature: float):
     return keras.Model(generator.input, ab)
 
 
+def blend(f, h, a: float, size: int):
+    """One generator whose ab is ``a`` x f's + (1 - a) x h's (both networks run)."""
+    import keras
+
+    from colorgan_utils.models import TrainingSize
+
+    x = keras.Input((None, None, 1))
+    return keras.Model(x, a * f(TrainingSize(size)(x)) + (1 - a) * h(x))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--data", required=True)
@@ -45,6 +55,9 @@ def main() -> None:
     parser.add_argument("--temperatures", type=float, nargs="+",
                         default=[0.2, 0.38, 0.5, 0.7, 1.0])
     parser.add_argument("--json", default="research/results/classes_full_budget.json")
+    parser.add_argument("--blends", type=float, nargs="*", default=None,
+                        help="instead: validation only, a * f + (1 - a) * h for each a here "
+                             "and each of --temperatures (an exploration, not the rule's run)")
     parser.add_argument("--figure", default=None,
                         help="PNG: the test photos with the most blue, green and red/orange "
                              "pixels, real | gray | f | h (read back from --json if it exists)")
@@ -70,6 +83,15 @@ def main() -> None:
     h, _ = load_run(run, verbose=False)
     f = load_generator(PRETRAINED)
 
+    if args.blends:
+        rows = {"f alone": measure(f, splits["val"], cfg)}
+        for t in args.temperatures:
+            for a in args.blends:
+                rows[f"{a} f + {1 - a:g} h T={t}"] = r = measure(
+                    blend(f, at_temperature(h, t), a, cfg.image_size), splits["val"], cfg)
+                print(f"val {a} f + {1 - a:g} h T={t}", json.dumps(r), flush=True)
+        Path(args.json).write_text(json.dumps({"split": "val", "rows": rows}, indent=2))
+        return
     if args.figure and Path(args.json).is_file():
         best_t = json.loads(Path(args.json).read_text())["temperature_chosen_on_val"]
         figure(args.figure, splits["test"], cfg, f, at_temperature(h, best_t), best_t)
