@@ -55,6 +55,9 @@ def main() -> None:
     parser.add_argument("--temperatures", type=float, nargs="+",
                         default=[0.2, 0.38, 0.5, 0.7, 1.0])
     parser.add_argument("--json", default="research/results/classes_full_budget.json")
+    parser.add_argument("--mix", type=float, default=None,
+                        help="class rebalancing: 1 weighs every bin the same (default: the "
+                             "package's 0.5)")
     parser.add_argument("--blends", type=float, nargs="*", default=None,
                         help="instead: validation only, a * f + (1 - a) * h for each a here "
                              "and each of --temperatures (an exploration, not the rule's run)")
@@ -76,7 +79,7 @@ def main() -> None:
     _, splits = load_splits(cfg)
     run = Path(args.out)
     t0 = time.monotonic()
-    with with_classes(cfg, splits["train"]):
+    with with_classes(cfg, splits["train"], args.mix):
         train(cfg, run, splits=splits, verbose=2)
     wall = time.monotonic() - t0
     history = read_history(run / HISTORY)
@@ -121,7 +124,7 @@ def main() -> None:
     print(f"\nchosen by the rule: {chosen}")
     Path(args.json).parent.mkdir(parents=True, exist_ok=True)
     Path(args.json).write_text(json.dumps({
-        "rule": RULE, "temperature_chosen_on_val": best_t, "chosen_on_test": chosen,
+        "rule": RULE, "mix": args.mix, "temperature_chosen_on_val": best_t, "chosen_on_test": chosen,
         "wall_s_this_call": wall, "epochs": len(history),
         "images_per_s": [round(r["images_per_s"], 1) for r in history],
         "val": val, "test": test}, indent=2))

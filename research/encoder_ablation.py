@@ -55,13 +55,14 @@ class with_classes:
     photos); everything else (optimizers, warm-up, encoder schedule, averaged generator, best
     epoch by validation L1, backup) is ``train()``'s own."""
 
-    def __init__(self, cfg, records) -> None:
+    def __init__(self, cfg, records, mix: float | None = None) -> None:
         from colorgan_utils import colour_classes
         from colorgan_utils.data import make_dataset
 
         picks = records[:: max(1, len(records) // 500)]
         ds = make_dataset(picks, cfg, training=False, cache=False)
-        self.weights = colour_classes.prior_of(ab for _, ab in ds)["weights"]
+        mix = colour_classes.PRIOR_MIX if mix is None else mix
+        self.weights = colour_classes.prior_of((ab for _, ab in ds), mix)["weights"]
 
     def __enter__(self):
         from colorgan_utils import colour_classes, training
