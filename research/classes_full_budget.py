@@ -66,7 +66,7 @@ def main() -> None:
                              "pixels, real | gray | f | h (read back from --json if it exists)")
     args = parser.parse_args()
 
-    from encoder_ablation import RULE, VARIANTS, choose, measure, with_classes
+    from encoder_ablation import RULE, VARIANTS, choose, measure, print_table, with_classes
 
     from colorgan_utils.config import get_config
     from colorgan_utils.data import load_splits
@@ -108,19 +108,7 @@ def main() -> None:
     test = {"f (shipped)": measure(f, splits["test"], cfg),
             f"h T={best_t}": measure(at_temperature(h, best_t), splits["test"], cfg)}
     chosen = choose(test)
-    g = test["f (shipped)"]
-    print(f"\n| 128 px, {len(splits['test'])} test photos | PSNR dB | CIEDE2000 | colourfulness "
-          "| dCF | hue agr. (red/green/blue) | photos over veto |")
-    print("|---|---|---|---|---|---|---|")
-    print(f"| gray baseline | {g['gray_psnr']:.2f} | {g['gray_ciede2000']:.2f} | 0.0 | "
-          f"{g['real_cf']:.1f} | 0 | |")
-    for name, r in test.items():
-        hu = r["hue"]
-        fmt = lambda x: "-" if x is None else f"{x:.2f}"  # noqa: E731
-        print(f"| {name}{' **(chosen)**' if name == chosen else ''} | {r['psnr']:.2f} | "
-              f"{r['ciede2000']:.2f} | {r['cf']:.1f} | {r['dcf']:.1f} | {fmt(hu['all'])} "
-              f"({fmt(hu['red_orange'])}/{fmt(hu['green'])}/{fmt(hu['blue'])}) | "
-              f"{r['photos_over_veto']} |")
+    print_table(test, chosen, len(splits["test"]))
     print(f"\nchosen by the rule: {chosen}")
     Path(args.json).parent.mkdir(parents=True, exist_ok=True)
     Path(args.json).write_text(json.dumps({

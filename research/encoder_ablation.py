@@ -126,6 +126,24 @@ def choose(rows: dict) -> str:
     return min(rows, key=lambda v: rows[v]["ciede2000"])
 
 
+def print_table(rows: dict, chosen: str, photos: int) -> None:
+    """The rows as a Markdown table under the gray baseline, the rule's choice marked."""
+    g = next(iter(rows.values()))
+    print(f"\n| 128 px, {photos} test photos | PSNR dB | SSIM | CIEDE2000 | "
+          "colourfulness | dCF | hue agr. (red/green/blue) | photos over veto | epochs |")
+    print("|---|---|---|---|---|---|---|---|---|")
+    print(f"| gray baseline | {g['gray_psnr']:.2f} | | {g['gray_ciede2000']:.2f} | 0.0 | "
+          f"{g['real_cf']:.1f} | 0 | | |")
+    for name, r in rows.items():
+        h = r["hue"]
+        f = lambda x: "-" if x is None else f"{x:.2f}"  # noqa: E731
+        mark = " **(chosen)**" if name == chosen else ""
+        print(f"| {name}{mark} | {r['psnr']:.2f} | {r['ssim']:.3f} | {r['ciede2000']:.2f} | "
+              f"{r['cf']:.1f} | {r['dcf']:.1f} | {f(h['all'])} ({f(h['red_orange'])}/"
+              f"{f(h['green'])}/{f(h['blue'])}) | {r['photos_over_veto']} | "
+              f"{r.get('epochs', '')} |")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--data", required=True)
@@ -175,20 +193,7 @@ def main() -> None:
         cached.write_text(json.dumps(rows[name]))
         print(name, json.dumps(rows[name]), flush=True)
     best = choose(rows)
-    g = next(iter(rows.values()))
-    print(f"\n| 128 px, {len(splits['test'])} test photos | PSNR dB | SSIM | CIEDE2000 | "
-          "colourfulness | dCF | hue agr. (red/green/blue) | photos over veto | epochs |")
-    print("|---|---|---|---|---|---|---|---|---|")
-    print(f"| gray baseline | {g['gray_psnr']:.2f} | | {g['gray_ciede2000']:.2f} | 0.0 | "
-          f"{g['real_cf']:.1f} | 0 | | |")
-    for name, r in rows.items():
-        h = r["hue"]
-        f = lambda x: "-" if x is None else f"{x:.2f}"  # noqa: E731
-        mark = " **(chosen)**" if name == best else ""
-        print(f"| {name}{mark} | {r['psnr']:.2f} | {r['ssim']:.3f} | {r['ciede2000']:.2f} | "
-              f"{r['cf']:.1f} | {r['dcf']:.1f} | {f(h['all'])} ({f(h['red_orange'])}/"
-              f"{f(h['green'])}/{f(h['blue'])}) | {r['photos_over_veto']} | "
-              f"{r.get('epochs', '')} |")
+    print_table(rows, best, len(splits["test"]))
     print(f"\nchosen by the rule ({RULE}): {best}")
     Path(args.json).parent.mkdir(parents=True, exist_ok=True)
     Path(args.json).write_text(json.dumps({"rule": RULE, "chosen": best,
