@@ -38,11 +38,38 @@ def _diverged(model: keras.Model) -> str | None:
 
 
 class AdversarialSwitch(keras.callbacks.Callback):
-    """L1-only warm-up: the generator's adversarial term is off for the first ``warmup_epochs``."""
+    """L1-only warm-up: the generator's adversarial term is off for the first ``warmup_epochs``.
+    With ``colour_ratio`` < 1 (``l1_lambda_end / l1_lambda``) the colour term's weight then
+    falls geometrically, step by step, from 1 x to ``colour_ratio`` x over the remaining
+    epochs, so that the GAN term weighs more and more (``model.colour_scale``). Both are
+    decided from the epoch and the step alone, so a resumed run is in the right state."""
+
+    def __init__(self, colour_ratio: float = 1.0) -> None:
+        super().__init__()
+        self.colour_ratio = float(colour_ratio)
 
     def on_epoch_begin(self, epoch: int, logs: dict | None = None) -> None:
+        self.epoch = epoch
         on = 1.0 if epoch >= self.model.warmup_epochs else 0.0
         self.model.adversarial_weight.assign(on)
+
+    def colour_scale(self, epoch: int, step: int) -> float:
+        """The colour term's multiplier at ``step`` (0-based) of ``epoch`` (0-based)."""
+        warmup = self.model.warmup_epochs
+        if self.colour_ratio == 1.0 or epoch < warmup:
+            return 1.0
+        steps = int(self.params.get("steps") or 1)
+        total = max(1, (int(self.params["epochs"]) - warmup) * steps - 1)
+        progress = min(1.0, ((epoch - warmup) * steps + step) / total)
+        return self.colour_ratio ** progress
+
+    def on_train_batch_begin(self, batch: int, logs: dict | None = None) -> None:
+        if self.colour_ratio != 1.0:
+            self.model.colour_scale.assign(self.colour_scale(self.epoch, batch))
+
+    def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
+        if logs is not None and self.colour_ratio != 1.0:
+            logs["colour_scale"] = float(self.model.colour_scale.numpy())
 
 
 class EncoderSchedule(keras.callbacks.Callback):
@@ -393,10 +420,12 @@ class AveragedGenerator(keras.callbacks.Callback):
 
 class GeneratorCheckpoint(keras.callbacks.Callback):
     """``generator_last.keras`` (and ``discriminator_last.keras``) after every epoch, and
-    ``generator_best.keras`` (+ discriminator) at the lowest ``val_g_l1`` of the adversarial
-    phase (warm-up epochs only count while nothing better exists)."""
+    ``generator_best.keras`` (+ discriminator, of the same epoch): at the lowest ``monitor``
+    (e.g. ``val_g_l1``) of the adversarial phase (warm-up epochs only count while nothing
+    better exists), or, with ``monitor=None``, the last epoch's (the averaged generator of
+    a run that ends on the GAN term). ``best.json`` says which epoch and by which rule."""
 
-    def __init__(self, run_dir: str | os.PathLike, monitor: str = "val_g_l1") -> None:
+    def __init__(self, run_dir: str | os.PathLike, monitor: str | None = "val_g_l1") -> None:
         super().__init__()
         self.run_dir = Path(run_dir)
         self.monitor = monitor
@@ -419,18 +448,25 @@ class GeneratorCheckpoint(keras.callbacks.Callback):
         _atomic_save(self.model.generator, runs.model_file(self.run_dir, "generator", "last"))
         _atomic_save(self.model.discriminator,
                      runs.model_file(self.run_dir, "discriminator", "last"))
-        value = (logs or {}).get(self.monitor)
-        if value is None:
-            return
-        adversarial = epoch >= self.model.warmup_epochs
-        score = float(value) if adversarial else 1e6 + float(value)  # prefer adversarial epochs
+        if self.monitor is None:  # the last epoch is the one kept
+            value, rule, score = None, "the last epoch's averaged generator", -float(epoch + 1)
+        else:
+            value = (logs or {}).get(self.monitor)
+            if value is None:
+                return
+            adversarial = epoch >= self.model.warmup_epochs
+            # prefer adversarial epochs
+            score = float(value) if adversarial else 1e6 + float(value)
+            rule = f"the lowest {self.monitor} after the warm-up"
         if score < self.best:
             self.best = score
             _atomic_save(self.model.generator, runs.model_file(self.run_dir, "generator", "best"))
             _atomic_save(self.model.discriminator,
                          runs.model_file(self.run_dir, "discriminator", "best"))
-            runs.write_json(self.run_dir / runs.BEST,
-                            {"epoch": epoch + 1, self.monitor: float(value), "score": score})
+            row = {"epoch": epoch + 1, "score": score, "rule": rule}
+            if value is not None:
+                row[self.monitor] = float(value)
+            runs.write_json(self.run_dir / runs.BEST, row)
 
 
 def sample_columns(generator: keras.Model, l_norm: Any, ab_norm: Any,

@@ -50,11 +50,26 @@ class Config:
     generator_width: int = 32  # filters of the first U-Net level (pix2pix: 64)
     generator_max_mult: int = 4  # widest level = width * max_mult (pix2pix: 8)
     discriminator_width: int = 24  # filters of the first PatchGAN conv (pix2pix: 64)
+    # "batch" (pix2pix), "spectral" or "instance": see models.build_discriminator
+    discriminator_norm: str = "batch"
     # training
     learning_rate: float = 2e-4
     beta_1: float = 0.5
     l1_lambda: float = 100.0  # weight of the colour term (pix2pix: 100); the GAN term's is 1
     warmup_epochs: int = 0
+    # after the warm-up the colour term's weight goes from l1_lambda to this, geometrically
+    # step by step over the remaining epochs (None: it stays l1_lambda)
+    l1_lambda_end: float | None = None
+    gan_loss: str = "bce"  # the adversarial loss: "bce" (pix2pix), "hinge" or "lsgan"
+    # share of the discriminator's fakes that are real colours on another photo (Reed et al.)
+    mismatch_weight: float = 0.0
+    # which generator a run keeps as "best": "val_g_l1" (lowest validation L1 after the
+    # warm-up) or "last" (the last epoch's averaged generator, so that selection cannot undo
+    # what the GAN term did)
+    keep: str = "val_g_l1"
+    # a generator file (.keras or .npz) whose weights start a new run (e.g. an L1-pretrained
+    # one); the discriminator starts fresh
+    init_generator: str | None = None
     # > 0: the generator's weights are also averaged step by step (EMA, Keras' use_ema); the
     # average is what is validated, kept as "best" and shipped (training goes on from its own)
     ema_momentum: float = 0.0
@@ -159,6 +174,16 @@ def get_config(
         cfg = cfg.replace(**{k: v for k, v in overrides.items() if v is not None})
     if cfg.encoder not in ("scratch", "mobilenetv2"):
         raise ValueError(f"encoder={cfg.encoder!r}: use 'mobilenetv2' or 'scratch'")
+    choices = {"discriminator_norm": ("batch", "spectral", "instance"),
+               "gan_loss": ("bce", "hinge", "lsgan"), "keep": ("val_g_l1", "last")}
+    for key, allowed in choices.items():
+        if getattr(cfg, key) not in allowed:
+            raise ValueError(f"{key}={getattr(cfg, key)!r}: use one of {', '.join(allowed)}")
+    if not 0.0 <= cfg.mismatch_weight <= 1.0:
+        raise ValueError(f"mismatch_weight={cfg.mismatch_weight}: use a share in [0, 1]")
+    if cfg.l1_lambda_end is not None and not 0 < cfg.l1_lambda_end <= cfg.l1_lambda:
+        raise ValueError(f"l1_lambda_end={cfg.l1_lambda_end}: use a weight in (0, l1_lambda="
+                         f"{cfg.l1_lambda}], or None to keep l1_lambda")
     if cfg.image_size < 32 or cfg.image_size & (cfg.image_size - 1):
         raise ValueError(f"image_size={cfg.image_size}: use a power of two >= 32")
     return cfg

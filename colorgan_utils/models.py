@@ -173,37 +173,61 @@ def build_pretrained_generator(image_size: int = 128, alpha: float = 0.35,
     return keras.Model(inp, to_ab(x, "zeros"), name=name)
 
 
+DISCRIMINATOR_NORMS = ("batch", "spectral", "instance")
+
+
 def build_discriminator(image_size: int = 64, width: int = 24, n_down: int | None = None,
-                        max_mult: int = 8, name: str = "discriminator") -> keras.Model:
+                        max_mult: int = 8, norm: str = "batch",
+                        name: str = "discriminator") -> keras.Model:
     """A conditional PatchGAN: (L ``[S,S,1]``, ab ``[S,S,2]``) -> per-patch logits ``[P,P,1]``.
 
     ``n_down`` stride-2 4x4 convs (default 3, as pix2pix's 70x70 PatchGAN; 2 below 64 px), then
     one stride-1 4x4 conv with ``width * 2**n_down`` filters and a stride-1 4x4 conv to 1 logit.
-    Each logit judges one patch of the input: see :func:`receptive_field`.
+    Each logit judges one patch of the input: see :func:`receptive_field`. ``norm``:
+    ``"batch"`` (pix2pix's BatchNorm: its verdict depends on the statistics of the batch it was
+    trained on), ``"spectral"`` (every convolution spectrally normalised, Miyato et al. 2018: a
+    verdict that is the same in training and inference) or ``"instance"`` (each photo's own
+    statistics). Fully convolutional: it judges any size whose sides are multiples of 8.
     """
+    if norm not in DISCRIMINATOR_NORMS:
+        raise ValueError(f"norm={norm!r}: use one of {', '.join(DISCRIMINATOR_NORMS)}")
     if n_down is None:
         n_down = 3 if image_size >= 64 else 2
     l_in = keras.Input((image_size, image_size, 1), name="L")
     ab_in = keras.Input((image_size, image_size, 2), name="ab")
     x = layers.Concatenate(name="L_ab")([l_in, ab_in])
     for i in range(n_down):
-        x = patch_block(x, width * min(2**i, max_mult), i + 1, batch_norm=i > 0)
+        x = patch_block(x, width * min(2**i, max_mult), i + 1,
+                        norm=norm if i > 0 or norm == "spectral" else None)
     x = layers.ZeroPadding2D(1, name="pad1")(x)
-    x = patch_block(x, width * min(2**n_down, max_mult), n_down + 1, strides=1)
+    x = patch_block(x, width * min(2**n_down, max_mult), n_down + 1, strides=1, norm=norm)
     x = layers.ZeroPadding2D(1, name="pad2")(x)
-    out = layers.Conv2D(1, 4, kernel_initializer=_init(), dtype="float32", name="patch_logits")(x)
-    return keras.Model([l_in, ab_in], out, name=name)
+    conv = layers.Conv2D(1, 4, kernel_initializer=_init(), dtype="float32",
+                         name="patch_logits")
+    if norm == "spectral":
+        conv = layers.SpectralNormalization(conv, dtype="float32", name="patch_logits_sn")
+    return keras.Model([l_in, ab_in], conv(x), name=name)
 
 
 def patch_block(x: Any, filters: int, index: int, strides: int = 2,
-                batch_norm: bool = True) -> Any:
+                batch_norm: bool = True, norm: str | None = "batch") -> Any:
     """One PatchGAN step: a 4x4 convolution (stride 2: "same" padding, half the size; stride 1:
-    no padding), BatchNorm (not on the first, which has a bias instead), LeakyReLU(0.2).
-    Layers ``conv<index>``, ``bn<index>``, ``lrelu<index>``."""
-    x = layers.Conv2D(filters, 4, strides=strides, padding="same" if strides == 2 else "valid",
-                      use_bias=not batch_norm, kernel_initializer=_init(), name=f"conv{index}")(x)
-    if batch_norm:
+    no padding), a normalisation, LeakyReLU(0.2). Layers ``conv<index>``, ``bn<index>`` (or
+    ``in<index>``; ``conv<index>_sn`` wraps the convolution for ``"spectral"``),
+    ``lrelu<index>``. ``norm``: ``"batch"``, ``"spectral"``, ``"instance"`` or None (the
+    first block, which has a bias instead); ``batch_norm=False`` is ``norm=None``."""
+    norm = norm if batch_norm else None
+    conv = layers.Conv2D(filters, 4, strides=strides,
+                         padding="same" if strides == 2 else "valid",
+                         use_bias=norm in (None, "spectral"), kernel_initializer=_init(),
+                         name=f"conv{index}")
+    if norm == "spectral":
+        conv = layers.SpectralNormalization(conv, name=f"conv{index}_sn")
+    x = conv(x)
+    if norm == "batch":
         x = layers.BatchNormalization(name=f"bn{index}")(x)
+    elif norm == "instance":
+        x = layers.GroupNormalization(groups=-1, name=f"in{index}")(x)
     return layers.LeakyReLU(0.2, name=f"lrelu{index}")(x)
 
 
@@ -215,6 +239,7 @@ def receptive_field(model: keras.Model) -> dict[str, int]:
     """
     size, jump, start = 1, 1, 0.5
     for layer in model.layers:
+        layer = getattr(layer, "layer", layer)  # a SpectralNormalization wraps its conv
         if isinstance(layer, layers.ZeroPadding2D):
             start -= layer.padding[0][0] * jump
         elif isinstance(layer, layers.Conv2D):
@@ -251,7 +276,8 @@ def build_models(cfg: Any) -> tuple[keras.Model, keras.Model]:
                                                cfg.encoder_weights, cfg.generator_width)
     else:
         generator = build_generator(cfg.image_size, cfg.generator_width, cfg.generator_max_mult)
-    return generator, build_discriminator(cfg.image_size, cfg.discriminator_width)
+    return generator, build_discriminator(cfg.image_size, cfg.discriminator_width,
+                                          norm=getattr(cfg, "discriminator_norm", "batch"))
 
 
 # ------------------------------------------------------------------ colorizer
@@ -369,21 +395,22 @@ def count_flops(model: keras.Model, image_size: int | None = None) -> int:
         model = _fixed_size(model, image_size)
     total = 0
     for layer in model.layers:
+        kind = getattr(layer, "layer", layer)  # a SpectralNormalization wraps its conv
         if isinstance(layer, keras.Model):  # a nested encoder sees the full-size image
             total += count_flops(layer, image_size or layer.inputs[0].shape[1])
-        elif isinstance(layer, layers.DepthwiseConv2D):
+        elif isinstance(kind, layers.DepthwiseConv2D):
             _, h, w, cout = layer.output.shape
-            total += 2 * h * w * np.prod(layer.kernel_size) * cout
-        elif isinstance(layer, layers.Conv2DTranspose):
+            total += 2 * h * w * np.prod(kind.kernel_size) * cout
+        elif isinstance(kind, layers.Conv2DTranspose):
             _, h, w, cin = layer.input.shape
-            k = np.prod(layer.kernel_size)
-            total += 2 * h * w * k * cin * layer.filters
-        elif isinstance(layer, layers.Conv2D):
+            k = np.prod(kind.kernel_size)
+            total += 2 * h * w * k * cin * kind.filters
+        elif isinstance(kind, layers.Conv2D):
             _, h, w, cout = layer.output.shape
-            k = np.prod(layer.kernel_size)
+            k = np.prod(kind.kernel_size)
             total += 2 * h * w * k * layer.input.shape[-1] * cout
-        elif isinstance(layer, layers.Dense):
-            total += 2 * layer.input.shape[-1] * layer.units
+        elif isinstance(kind, layers.Dense):
+            total += 2 * layer.input.shape[-1] * kind.units
     return int(total)
 
 

@@ -112,12 +112,17 @@ def _train_locked(cfg: Config, run_dir: Path, epochs: int, strategy: Any,
 
     # a new run says which encoder weights it starts from (smoke mode: random where the file
     # is not cached, nothing is downloaded); a resumed one needs no file: the backup has them
-    build = resolve_weights(cfg) if not history else cfg.replace(encoder_weights=None)
+    start = None if history or not cfg.init_generator else runs.load_generator(cfg.init_generator)
+    build = (resolve_weights(cfg) if not history and start is None
+             else cfg.replace(encoder_weights=None))
     policy = set_precision(cfg)
     strategy = strategy or env.get_strategy()
     with strategy.scope():
         generator, discriminator = build_models(build)
-        gan = ColorGAN(generator, discriminator, L1Colour(cfg.l1_lambda), cfg.warmup_epochs)
+        if start is not None:
+            _start_from(generator, start, cfg.init_generator)
+        gan = ColorGAN(generator, discriminator, L1Colour(cfg.l1_lambda), cfg.warmup_epochs,
+                       mismatch_weight=cfg.mismatch_weight, gan_loss=cfg.gan_loss)
         gan.compile(**optimizers(cfg, epochs * steps), jit_compile=cfg.jit_compile)
     stop = StopOnNonFinite(run_dir)
     backup = ResumableBackup(run_dir / runs.BACKUP)
@@ -127,11 +132,11 @@ def _train_locked(cfg: Config, run_dir: Path, epochs: int, strategy: Any,
         backup,  # restores first; saves last (BackupCommit)
         # after the restore (a schedule is rebuilt from the settings on every start anyway)
         *([ApplyLearningRate(cfg.learning_rate)] if cfg.lr_schedule == "constant" else []),
-        AdversarialSwitch(),
+        AdversarialSwitch((cfg.l1_lambda_end or cfg.l1_lambda) / cfg.l1_lambda),
         *([EncoderSchedule(cfg.encoder_frozen_epochs)] if cfg.encoder == "mobilenetv2" else []),
         Throughput(cfg.batch_size),
         history_csv,
-        GeneratorCheckpoint(run_dir, "val_g_l1"),
+        GeneratorCheckpoint(run_dir, None if cfg.keep == "last" else "val_g_l1"),
         SampleGrid(run_dir, sample_l, sample_ab),
         AveragedGenerator(),  # validation to the grid: the average; then back to its own
         keras.callbacks.TensorBoard(str(run_dir / runs.LOGS), write_graph=False),
@@ -161,6 +166,17 @@ def _train_locked(cfg: Config, run_dir: Path, epochs: int, strategy: Any,
     if gan.diverged:
         raise TrainingError(gan.diverged)
     return RunResult(run_dir, history, epochs, gan=gan)
+
+
+def _start_from(generator: keras.Model, start: keras.Model, path: str) -> None:
+    """Copy ``start``'s weights into the new run's ``generator`` (``init_generator``); a file
+    of another architecture is refused by name."""
+    mine, theirs = generator.get_weights(), start.get_weights()
+    if len(mine) != len(theirs) or any(a.shape != b.shape for a, b in zip(mine, theirs)):
+        raise TrainingError(f"init_generator={path}: its architecture does not match this "
+                            "run's generator (encoder, alpha, width); use the settings it "
+                            "was trained with")
+    generator.set_weights(theirs)
 
 
 def optimizers(cfg: Config, total_steps: int) -> dict[str, Any]:

@@ -488,6 +488,38 @@ def test_best_generator_is_the_epoch_with_the_lowest_validation_loss(tmp_path):
     assert best["epoch"] == 2 and best["val_g_l1"] == 0.05
 
 
+def test_keep_last_keeps_the_last_epoch_whatever_its_validation_l1(tmp_path):
+    """``keep="last"`` (monitor None): the GAN's last averaged generator and its own
+    discriminator are kept as best, although the validation L1 grew (a GAN term that adds
+    colour moves away from the median colour); a resumed run goes on keeping the last."""
+    import keras
+
+    from colorgan_utils.callbacks import GeneratorCheckpoint
+
+    class Stub:
+        warmup_epochs = 1
+        diverged = None
+        generator = keras.Sequential([keras.Input((2,)), keras.layers.Dense(1, use_bias=False)])
+        discriminator = keras.Sequential([keras.Input((2,)),
+                                          keras.layers.Dense(1, use_bias=False)])
+
+    def run(cb, epochs):
+        cb.set_model(Stub())
+        cb.on_train_begin()
+        for epoch in epochs:
+            Stub.generator.set_weights([np.full((2, 1), epoch, np.float32)])
+            Stub.discriminator.set_weights([np.full((2, 1), 100 + epoch, np.float32)])
+            cb.on_epoch_end(epoch, {"val_g_l1": 0.05 + 0.01 * epoch})
+
+    run(GeneratorCheckpoint(tmp_path, None), range(3))
+    run(GeneratorCheckpoint(tmp_path, None), [3])  # resumed
+    best = json.loads((tmp_path / "best.json").read_text())
+    assert best["epoch"] == 4 and best["rule"] == "the last epoch's averaged generator"
+    g = keras.models.load_model(tmp_path / "generator_best.keras").get_weights()[0]
+    d = keras.models.load_model(tmp_path / "discriminator_best.keras").get_weights()[0]
+    assert g[0, 0] == 3 and d[0, 0] == 103  # the pair of the same epoch
+
+
 def test_save_json_makes_its_folder_and_reads_back(tmp_path):
     from colorgan_utils.evaluation import save_json
 
@@ -533,8 +565,9 @@ def test_checkpoint_prefers_adversarial_epochs_resumes_its_best_and_skips_diverg
         assert saved("generator_last") == epoch and saved("discriminator_last") == 100 + epoch
     # a warm-up epoch counts while nothing better exists; any adversarial epoch beats it
     assert [b["epoch"] for b in best_after] == [1, 2, 3, 4, 4]
-    assert best_after[1] == {"epoch": 2, "val_x": 0.02, "score": 1e6 + 0.02}
-    assert best_after[-1] == {"epoch": 4, "val_x": 0.06, "score": 0.06}
+    rule = "the lowest val_x after the warm-up"
+    assert best_after[1] == {"epoch": 2, "val_x": 0.02, "score": 1e6 + 0.02, "rule": rule}
+    assert best_after[-1] == {"epoch": 4, "val_x": 0.06, "score": 0.06, "rule": rule}
     assert saved("generator_best") == 3 and saved("discriminator_best") == 103
 
     resumed = GeneratorCheckpoint(tmp_path, "val_x")  # a new process: the best is read back
