@@ -445,6 +445,21 @@ def test_the_colour_term_anneals_from_l1_lambda_to_its_end_after_the_warm_up():
     assert float(switch.model.colour_scale) == pytest.approx(0.1)
 
 
+def test_the_adversarial_losses_on_known_logits():
+    """Each loss, on logits -2, 0.5, 3: BCE as pix2pix, hinge as SNGAN, least squares."""
+    x = tf.constant([-2.0, 0.5, 3.0])
+    sp = lambda v: np.log1p(np.exp(v))  # noqa: E731
+    v = np.array([-2.0, 0.5, 3.0])
+    want = {"bce": (sp(-v).mean(), sp(v).mean(), sp(-v).mean()),
+            "hinge": (np.maximum(0, 1 - v).mean(), np.maximum(0, 1 + v).mean(), -v.mean()),
+            "lsgan": (((v - 1) ** 2).mean(), (v ** 2).mean(), ((v - 1) ** 2).mean())}
+    for kind, (real, fake, gen) in want.items():
+        assert float(gan_module.real_loss(x, kind)) == pytest.approx(real, rel=1e-5), kind
+        assert float(gan_module.fake_loss(x, kind)) == pytest.approx(fake, rel=1e-5), kind
+        assert float(gan_module.generator_adversarial_loss(x, kind)) == pytest.approx(
+            gen, rel=1e-5), kind
+
+
 def test_bad_gan_settings_are_refused_by_name():
     g, d = build_models(CFG)
     with pytest.raises(ValueError, match="mismatch_weight=1.5"):
