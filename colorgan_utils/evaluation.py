@@ -85,13 +85,24 @@ def discriminator_report(discriminator: keras.Model, batch: dict[str, np.ndarray
     """The GAN's own discriminator on real and colorized photos: accuracy per patch and per
     image (mean patch logit) at its own threshold P(real) = 0.5 (it was trained for it), with
     95% bootstrap intervals over the photos, confusion matrix and ROC/AUC of the image
-    scores."""
+    scores. Its **mismatch rejection**: the share of mismatched pairs (each photo's L with
+    the previous photo's real colours) it calls colorized, with an interval, and the AUC of the
+    photos' own colours against the mismatched ones: does it check that colours fit?"""
     real = discriminator.predict([batch["L"], batch["ab"]], verbose=0, batch_size=64)
     colorized = discriminator.predict([batch["L"], batch["colorized_ab"]], verbose=0, batch_size=64)
+    mismatched = discriminator.predict([batch["L"], np.roll(batch["ab"], 1, axis=0)], verbose=0,
+                                       batch_size=64)
     real_img = metrics.sigmoid(real.mean(axis=(1, 2, 3)))
     colorized_img = metrics.sigmoid(colorized.mean(axis=(1, 2, 3)))
+    mismatched_img = metrics.sigmoid(mismatched.mean(axis=(1, 2, 3)))
+    rejected = (mismatched_img <= THRESHOLD).astype(np.float64)
     curve = metrics.roc(real_img, colorized_img)
     return {
+        "mismatch_rejection": float(rejected.mean()),
+        "mismatch_rejection_ci": forensics.bootstrap_interval(
+            rejected, rejected, lambda r, _: float(np.mean(r)), n_boot, seed=seed),
+        "auc_mismatch": forensics.auc(real_img, mismatched_img),
+        "mismatched_scores": mismatched_img.tolist(),
         "per_patch_accuracy": float(((real > 0).mean() + (colorized <= 0).mean()) / 2),
         "per_patch_real_acc": float((real > 0).mean()),
         "per_patch_colorized_acc": float((colorized <= 0).mean()),
@@ -257,7 +268,10 @@ def format_table(result: dict[str, Any]) -> str:
                   f"{d['per_patch_real_acc']:.1%}, colorized "
                   f"{d['per_patch_colorized_acc']:.1%}), per "
                   f"image {d['per_image_accuracy']:.1%} [{d['per_image_accuracy_ci'][0]:.1%}, "
-                  f"{d['per_image_accuracy_ci'][1]:.1%}], AUC {d['auc']:.3f}"]
+                  f"{d['per_image_accuracy_ci'][1]:.1%}], AUC {d['auc']:.3f} "
+                  f"[{d['auc_ci'][0]:.3f}, {d['auc_ci'][1]:.3f}]; mismatched pairs (another "
+                  f"photo's real colours) called colorized: {d['mismatch_rejection']:.1%} "
+                  f"[{d['mismatch_rejection_ci'][0]:.1%}, {d['mismatch_rejection_ci'][1]:.1%}]"]
     if "detectors" in result:
         d = result["detectors"]
         lines += ["", f"Telling real from colorized ({d['test_photos']} test photos, each once "

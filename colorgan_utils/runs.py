@@ -43,8 +43,9 @@ BACKUP_WEIGHTS, BACKUP_META = "latest.weights.h5", "training_metadata.json"
 # course's comparison (notebook 02), the from-scratch U-Net
 PRETRAINED = Path(__file__).resolve().parent / "pretrained" / "generator_128.npz"
 PRETRAINED_SCRATCH = PRETRAINED.with_name("generator_scratch_128.npz")
-# the GAN discriminator of the shipped generator's run and epoch, trained briefly more against
-# the frozen shipped generator (research/ship_discriminator.py says why); notebook 05 judges with it
+# the control of the GAN ablation: the same start and budget, L1 only (notebook 04 compares)
+PRETRAINED_L1 = PRETRAINED.with_name("generator_l1_128.npz")
+# the GAN's own discriminator: the same run and epoch as the shipped generator, nothing retrained
 PRETRAINED_DISCRIMINATOR = PRETRAINED.with_name("discriminator_128.npz")
 
 

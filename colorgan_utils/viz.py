@@ -270,8 +270,9 @@ def plot_history(history: Sequence[dict], gray_l1: float | None = None):
     ax.legend(fontsize=8)
     ax = axes[2]
     for key, style in (("d_real_acc", "-"), ("d_colorized_acc", "-"), ("val_d_real_acc", "--"),
-                       ("val_d_colorized_acc", "--")):
-        ax.plot(epochs, series(key), style, label=key)
+                       ("val_d_colorized_acc", "--"), ("val_d_mismatch_acc", ":")):
+        if history and key in history[0]:  # runs trained before a column existed
+            ax.plot(epochs, series(key), style, label=key)
     ax.axhline(0.5, color="gray", ls=":")
     ax.set_ylim(-0.02, 1.02)
     ax.set_title("Discriminator accuracy per patch (threshold P = 0.5)")

@@ -21,7 +21,8 @@ Not a test. Protocol (DeOldify's "NoGAN" order):
 3. **The validation photos choose** (the rule below); the **test photos are measured once**,
    for the chosen variant and the control, with the figure of both side by side.
 
-**The rule, fixed before the runs:** among the variants with CIEDE2000 <= gray - 1.5,
+**The rule, fixed before the runs:** among the GAN variants (b-g; the control a is what the
+chosen one is compared with, and the script also says what the rule would pick with it) with CIEDE2000 <= gray - 1.5,
 PSNR >= gray + 0.5 dB and no photo over the blotch veto (more than 1% of its pixels painted 30
 chroma units above the truth), the one with the smallest dCF = |CF(model) - CF(real)|; if none
 qualifies, the lowest CIEDE2000. Each variant's own discriminator (same run, same epoch) is
@@ -44,6 +45,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+CONTROL = "a_l1_only"
 PRETRAIN = dict(epochs=3, warmup_epochs=10**6, encoder_frozen_epochs=2, lr_schedule="constant")
 COMMON = dict(warmup_epochs=0, encoder_frozen_epochs=0, lr_schedule="cosine", keep="last")
 
@@ -104,6 +106,9 @@ def main() -> None:
     parser.add_argument("--only", nargs="*", default=None, help="train only these variants")
     parser.add_argument("--choice", default="research/results/discriminator_choice.json")
     parser.add_argument("--json", default="research/results/gan_ablation.json")
+    parser.add_argument("--ship", action="store_true",
+                        help="write the chosen run's generator and its own discriminator (the "
+                             "kept epoch) and the control's generator into the package")
     args = parser.parse_args()
 
     from encoder_ablation import RULE, choose, print_table
@@ -142,7 +147,9 @@ def main() -> None:
                                                   for h in history]}
             cached.write_text(json.dumps(rows[name]))
         print(name, json.dumps(rows[name]), flush=True)
-    best = choose(rows)
+    # the candidates are the GAN variants; the control is what the chosen one is compared with
+    best = choose({k: v for k, v in rows.items() if k != CONTROL})
+    with_control = choose(rows)
     print_table(rows, best, len(splits["val"]))
     print("\n| variant | D AUC real/colorized | D AUC real/mismatched | mismatch rejection |"
           " val D acc per epoch (real, colorized) |\n|---|---|---|---|---|")
@@ -150,14 +157,25 @@ def main() -> None:
         d = r["discriminator"]
         print(f"| {name} | {d['auc']:.3f} | {d['auc_mismatch']:.3f} | "
               f"{d['mismatch_rejection']:.0%} | {r['val_d_acc_per_epoch']} |")
-    print(f"\nchosen on the validation photos by the rule ({RULE}): {best}")
+    print(f"\nchosen on the validation photos by the rule ({RULE}), among the GAN variants: "
+          f"{best}; with the control among the candidates it would be {with_control}")
     test = {}
-    for name in dict.fromkeys([best, "a_l1_only"]):
+    for name in dict.fromkeys([best, CONTROL]):
         if name in rows:
             test[name] = measure_run(out / name, splits["test"], base)
             print("test", name, json.dumps(test[name]), flush=True)
+    if args.ship:
+        from colorgan_utils import runs
+
+        generator, discriminator = runs.load_run(out / best)
+        runs.save_compact(generator, runs.PRETRAINED)
+        runs.save_compact(discriminator, runs.PRETRAINED_DISCRIMINATOR)
+        runs.save_compact(runs.load_run(out / CONTROL)[0], runs.PRETRAINED_L1)
+        print(f"shipped {best} (epoch {runs.read_json(out / best / runs.BEST)['epoch']}) and "
+              "a_l1_only", flush=True)
     Path(args.json).write_text(json.dumps({
-        "rule": RULE, "chosen": best, "epochs_per_variant": args.epochs,
+        "rule": RULE, "candidates": "the GAN variants (b-g); a is the control", "chosen": best,
+        "chosen_with_control_as_candidate": with_control, "epochs_per_variant": args.epochs,
         "discriminator_choice": {k: choice[k] for k in ("norm", "mismatch_weight")},
         "pretraining": PRETRAIN, "common": COMMON, "val_photos": len(splits["val"]),
         "test_photos": len(splits["test"]), "rows_val": rows, "test": test,

@@ -658,7 +658,9 @@ def test_format_table_prints_each_figure_in_its_place():
     assert format_table(res).splitlines() == head
     res["discriminator"] = {"per_patch_accuracy": 0.8, "per_patch_real_acc": 0.75,
                             "per_patch_colorized_acc": 0.85, "per_image_accuracy": 0.857,
-                            "per_image_accuracy_ci": (0.83, 0.88), "auc": 0.9604}
+                            "per_image_accuracy_ci": (0.83, 0.88), "auc": 0.9604,
+                            "auc_ci": (0.94, 0.98), "mismatch_rejection": 0.4,
+                            "mismatch_rejection_ci": (0.35, 0.45)}
 
     def scorer(acc, auc, ci, train=None):
         r = {"test_accuracy": acc, "test_accuracy_ci": (acc - ci, acc + ci), "test_auc": auc,
@@ -675,7 +677,8 @@ def test_format_table_prints_each_figure_in_its_place():
     }
     assert format_table(res).splitlines() == head + [
         "", "GAN discriminator: accuracy per patch 80.0% (real 75.0%, colorized 85.0%), per "
-            "image 85.7% [83.0%, 88.0%], AUC 0.960",
+            "image 85.7% [83.0%, 88.0%], AUC 0.960 [0.940, 0.980]; mismatched pairs (another "
+            "photo's real colours) called colorized: 40.0% [35.0%, 45.0%]",
         "", "Telling real from colorized (517 test photos, each once real and once colorized; "
             "thresholds chosen on 300 validation photos; detectors trained on 900; [95% "
             "interval]):",
@@ -685,6 +688,37 @@ def test_format_table_prints_each_figure_in_its_place():
         "MobileNetV2 features            98.3% [97.3%, 99.3%]    0.998 [0.988, 1.008]     99.9%",
         "small CNN falls short of the colourfulness bar: AUC -0.057 [-0.080, -0.030]",
         "MobileNetV2 features beats the colourfulness bar: AUC +0.140 [+0.120, +0.160]"]
+
+
+def test_the_discriminator_report_counts_mismatched_pairs_called_colorized():
+    """A discriminator with a known answer (logit = 4 x mean L x mean a per photo) and four
+    photos: the mismatched pairs are each photo's L with the previous photo's real colours, and
+    the mismatch rejection is the share of them with a logit <= 0."""
+    import keras
+    import tensorflow as tf
+
+    from colorgan_utils import forensics
+    from colorgan_utils.evaluation import discriminator_report
+
+    class Known(keras.Model):
+        def call(self, inputs, training=False):
+            lum, ab = inputs
+            score = 4 * tf.reduce_mean(lum, [1, 2, 3]) * tf.reduce_mean(ab[..., 0], [1, 2])
+            return tf.reshape(score, [-1, 1, 1, 1])
+
+    ones = np.ones((4, 8, 8, 1), np.float32)
+    lum = ones * np.array([1, 1, -1, 1], np.float32)[:, None, None, None]
+    ab = np.zeros((4, 8, 8, 2), np.float32)
+    ab[..., 0] = np.array([0.5, -0.2, 0.3, 0.1])[:, None, None]
+    batch = {"L": lum, "ab": ab, "colorized_ab": np.zeros_like(ab)}
+    report = discriminator_report(Known(), batch, n_boot=50)
+    # own colours: 4 x L x a = 2, -0.8, -1.2, 0.4; mismatched (a rolled: 0.1, 0.5, -0.2, 0.3)
+    # = 0.4, 2, 0.8, 1.2: none called colorized
+    assert report["mismatch_rejection"] == 0.0
+    assert report["auc_mismatch"] == pytest.approx(forensics.auc([2, -0.8, -1.2, 0.4],
+                                                                 [0.4, 2, 0.8, 1.2]))
+    ab[..., 0] = np.array([-0.5, 0.2, 0.3, 0.1])[:, None, None]  # rolled: 0.1, -0.5, 0.2, 0.3
+    assert discriminator_report(Known(), batch, n_boot=50)["mismatch_rejection"] == 0.5
 
 
 def test_the_detectors_validation_photos_are_kept_apart_from_their_training_photos(splits):
