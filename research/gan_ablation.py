@@ -98,6 +98,37 @@ def measure_run(run: Path, records: list, cfg) -> dict:
     return row
 
 
+def draw(out: Path, names: list[str], test: list, path: Path, photos: int = 6) -> None:
+    """Whole test photos (one per breed, landscape) at their own size, colorized as
+    ``colorize`` does: original | gray | one column per run."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import numpy as np
+
+    from colorgan_utils.colorize import compare_photos
+    from colorgan_utils.runs import load_run
+    from colorgan_utils.viz import plot_comparison
+
+    picks, seen = [], set()
+    for i in np.linspace(0, len(test) - 1, 4 * photos).round().astype(int):
+        r = test[i]
+        if r.breed_name not in seen and r.width >= r.height and len(picks) < photos:
+            seen.add(r.breed_name)
+            picks.append(r)
+    columns: dict = {}
+    for name in dict.fromkeys(names):
+        originals, grays, colours = compare_photos(load_run(out / name, verbose=False)[0],
+                                                   [r.path for r in picks])
+        columns.setdefault("original", originals)
+        columns.setdefault("gray", grays)
+        columns[name] = colours
+    fig = plot_comparison(columns, row_titles=[r.breed_name for r in picks], size=2.4)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, dpi=72, bbox_inches="tight")
+    print("wrote", path, flush=True)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--data", required=True)
@@ -106,6 +137,8 @@ def main() -> None:
     parser.add_argument("--only", nargs="*", default=None, help="train only these variants")
     parser.add_argument("--choice", default="research/results/discriminator_choice.json")
     parser.add_argument("--json", default="research/results/gan_ablation.json")
+    parser.add_argument("--figure", default=None,
+                        help="draw whole test photos: original | gray | a | chosen | g (PNG)")
     parser.add_argument("--ship", action="store_true",
                         help="write the chosen run's generator and its own discriminator (the "
                              "kept epoch) and the control's generator into the package")
@@ -164,6 +197,8 @@ def main() -> None:
         if name in rows:
             test[name] = measure_run(out / name, splits["test"], base)
             print("test", name, json.dumps(test[name]), flush=True)
+    if args.figure:
+        draw(out, [CONTROL, best, "g_anneal_hinge"], splits["test"], Path(args.figure))
     if args.ship:
         from colorgan_utils import runs
 
