@@ -64,3 +64,37 @@ def test_ci_runs_the_readme_commands(marker):
     assert marker in readme
     ci = (ROOT / ".ci" / "run").read_text()
     assert marker in ci  # .ci/run reads the line after the marker and runs it
+
+
+def _row(readme: str, label: str) -> list[str]:
+    """The cells of the README table row whose first cell contains ``label``."""
+    for line in readme.splitlines():
+        cells = [c.strip().strip("*") for c in line.strip().strip("|").split("|")]
+        if line.startswith("|") and label in cells[0]:
+            return cells
+    raise AssertionError(f"the README has no table row for {label!r}")
+
+
+def test_the_readme_quotes_the_shipped_pair_and_its_control_as_measured():
+    """The results table's L1-only and L1 + GAN rows, and the GAN discriminator's row, are the
+    figures in the results JSON (re-shipping a model without re-measuring fails here)."""
+    readme = (ROOT / "README.md").read_text()
+    ablation = json.loads((ROOT / "research/results/gan_ablation.json").read_text())
+    shipped = json.loads((ROOT / "research/results/shipped_test_metrics.json").read_text())
+    q = shipped["quality"]
+    for label, r in (("L1 only", ablation["test"]["a_l1_only"]),
+                     ("L1 + GAN", {"psnr": q["model"]["psnr"], "ciede2000": q["model"]["ciede2000"],
+                                   "cf": q["model"]["colorfulness"],
+                                   "hue": shipped["hue_agreement"]})):
+        cells = _row(readme, label)
+        assert cells[1] == f"{r['psnr']:.2f}" and cells[2] == f"{r['ciede2000']:.2f}", cells
+        assert cells[3] == f"{r['cf']:.1f}" and cells[4].startswith(f"{r['hue']['all']:.2f}"), cells
+    # the shipped generator's row is the shipped generator's (same photos, same figures)
+    assert q["model"]["ciede2000"] == pytest.approx(
+        ablation["test"][ablation["chosen"]]["ciede2000"], abs=0.01)
+    d = shipped["discriminator"]
+    cells = _row(readme, "GAN discriminator")
+    lo, hi = d["per_image_accuracy_ci"]
+    assert cells[1] == f"{100 * d['per_image_accuracy']:.1f}% [{100 * lo:.1f}, {100 * hi:.1f}]", cells
+    assert cells[2] == f"{d['auc']:.3f}", cells
+    assert f"{100 * d['mismatch_rejection']:.0f}%" in cells[0], cells
