@@ -630,3 +630,32 @@ def test_the_encoder_is_fine_tuned_at_its_lower_learning_rate():
     assert float(keras.ops.convert_to_numpy(opts["g_optimizer"].learning_rate)) == \
         pytest.approx(cfg.learning_rate)
     assert optimizers(CFG, 10)["e_optimizer"] is None  # from scratch: no encoder optimizer
+
+
+def test_a_run_starts_from_the_generator_file_it_is_given(tmp_path, splits):
+    """``init_generator``: a new run's generator starts with that file's weights (an L1
+    pretraining, say); the discriminator starts fresh; a file of another architecture is
+    refused by name before any epoch."""
+    from colorgan_utils.models import build_models
+
+    keras.utils.set_random_seed(3)
+    start, _ = build_models(CFG)
+    start.set_weights([w + 0.01 for w in start.get_weights()])  # not what a new net draws
+    path = tmp_path / "start.keras"
+    start.save(path)
+
+    class Capture(keras.callbacks.Callback):
+        def on_train_begin(self, logs=None):
+            self.weights = self.model.generator.get_weights()
+
+    seen = Capture()
+    train(CFG.replace(init_generator=str(path)), tmp_path / "run", splits=splits, epochs=1,
+          verbose=0, extra_callbacks=[seen])
+    for got, want in zip(seen.weights, start.get_weights()):
+        np.testing.assert_array_equal(got, want)
+    other, _ = build_models(CFG.replace(generator_width=16))
+    other.save(tmp_path / "other.keras")
+    with pytest.raises(TrainingError, match="other.keras: its architecture does not match"):
+        train(CFG.replace(init_generator=str(tmp_path / "other.keras")), tmp_path / "run2",
+              splits=splits, epochs=1, verbose=0)
+    assert not (tmp_path / "run2" / "history.csv").exists()
