@@ -116,7 +116,7 @@ PRESETS: dict[str, Config] = {
         # and the GAN's discriminator and selection (below)
         encoder="mobilenetv2", encoder_frozen_epochs=1, **GAN,
     ),
-    # a real short run on 2 CPU cores (~12 min on stanford-dogs-small): the generator on the
+    # a real short run on 2 CPU cores (9 min on stanford-dogs-small, measured): the generator on the
     # ImageNet-pretrained MobileNetV2 (alpha 0.5), frozen for 2 epochs then fine-tuned at 1/10
     # of the learning rate; 3 L1-only epochs ("NoGAN"), then 2 of 100 x L1 + GAN; averaged
     # generator, cosine schedule; the last epoch kept. The GAN ablation's chosen variant d
