@@ -171,7 +171,8 @@ def test_keras_round_trip(tmp_path):
 
 
 def test_build_models_from_config():
-    g, d = models.build_models(get_config("smoke", environ={}))
+    # random encoder weights: the architecture is the question (no weight file needed)
+    g, d = models.build_models(get_config("smoke", environ={}).replace(encoder_weights=None))
     assert models.training_size(g) == 32 and d.output_shape[-1] == 1
     assert g.get_layer("encoder") is not None  # smoke builds the pretrained architecture
     g, _ = models.build_models(get_config("smoke", environ={}, encoder="scratch"))
