@@ -88,6 +88,30 @@ def test_presets_train_the_variant_the_encoder_ablation_chose():
         assert cfg.ema_momentum > 0
 
 
+def test_presets_train_the_gan_the_gan_ablation_chose():
+    """The GAN of every preset is the one the stated rule picked among the GAN variants on the
+    validation photos (research/results/gan_ablation.json), with the discriminator chosen by
+    research/results/discriminator_choice.json; the kept epoch is the last."""
+    import json
+    from pathlib import Path
+
+    results = Path(__file__).resolve().parents[1] / "research" / "results"
+    result = json.loads((results / "gan_ablation.json").read_text())
+    choice = json.loads((results / "discriminator_choice.json").read_text())
+    rows = {k: r for k, r in result["rows_val"].items() if k != "a_l1_only"}  # the control
+    ok = [k for k, r in rows.items()
+          if r["ciede2000"] <= r["gray_ciede2000"] - 1.5 and r["psnr"] >= r["gray_psnr"] + 0.5
+          and r["photos_over_veto"] == 0]
+    chosen = (min(ok, key=lambda k: rows[k]["dcf"]) if ok
+              else min(rows, key=lambda k: rows[k]["ciede2000"]))
+    assert result["chosen"] == chosen
+    settings = {**result["common"], **rows[chosen]["settings"]}
+    assert settings["discriminator_norm"] == choice["norm"]
+    for name, cfg in PRESETS.items():
+        for key in ("discriminator_norm", "mismatch_weight", "gan_loss", "l1_lambda_end", "keep"):
+            assert getattr(cfg, key) == settings.get(key, getattr(Config(), key)), (name, key)
+
+
 def test_the_optimizers_a_run_trains_with():
     """Known answers for the training set-up: Adam at the configured rate and beta_1 for both
     networks, the average kept for the generator only, the encoder at its multiple of the rate,
