@@ -100,9 +100,19 @@ def color_prior(ab_batches: Iterable[Any], centres: np.ndarray,
 
 def rebalancing_weights(prior: np.ndarray, mix: float = PRIOR_MIX) -> np.ndarray:
     """Per-bin loss weights ``w ~ 1 / ((1 - mix) * prior + mix / Q)``, scaled so that the
-    prior-weighted mean weight is 1: rare (saturated) colours count more, common ones less."""
+    prior-weighted mean weight is 1: rare (saturated) colours count more, common ones less.
+    ``mix`` is a share in [0, 1]; with ``mix = 0`` a bin no photo fell in (prior 0) gets the
+    weight of the rarest bin that has photos, instead of an infinite one."""
+    if not 0.0 <= float(mix) <= 1.0:
+        raise ValueError(f"mix={mix}: use a share in [0, 1] (0: 1 / prior, 1: every bin 1)")
     prior = np.asarray(prior, np.float64)
-    w = 1.0 / ((1.0 - mix) * prior + mix / len(prior))
+    denominator = (1.0 - mix) * prior + mix / len(prior)
+    seen = denominator > 0
+    if not seen.any():
+        raise ValueError("the prior is all zeros: no photo's colours were counted")
+    w = np.zeros_like(prior)
+    w[seen] = 1.0 / denominator[seen]
+    w[~seen] = w[seen].max()
     return (w / (prior * w).sum()).astype(np.float32)
 
 
@@ -148,8 +158,20 @@ class AnnealedMean(keras.layers.Layer):
 
     def _configure(self, centres: Any, temperature: float) -> None:
         self.centres = np.asarray(centres, np.float32).tolist()
-        self.temperature = float(temperature)
+        self.temperature = temperature
         self._centres = np.asarray(self.centres, np.float32) / color.AB_SCALE
+
+    @property
+    def temperature(self) -> float:
+        """T, read on every call: set it to re-decode the same logits (notebook 06)."""
+        return self._temperature
+
+    @temperature.setter
+    def temperature(self, value: float) -> None:
+        if not float(value) > 0:  # also refuses NaN
+            raise ValueError(f"temperature={value}: use T > 0 (1 is the mean, T -> 0 the mode; "
+                             "0 divides by zero, T < 0 picks the least likely colours)")
+        self._temperature = float(value)
 
     def compute_output_shape(self, input_shape: tuple) -> tuple:
         return (*input_shape[:-1], 2)
@@ -170,8 +192,14 @@ def prior_of(ab_batches: Iterable[Any], mix: float = PRIOR_MIX) -> dict[str, np.
     import tensorflow as tf
 
     centres = in_gamut_bins()
-    pooled = (tf.nn.avg_pool2d(tf.cast(ab, tf.float32), STRIDE, STRIDE, "VALID")
-              for ab in ab_batches)
+
+    def pool(ab: Any) -> Any:
+        if min(ab.shape[1:3]) < STRIDE:
+            raise ValueError(f"photos of {ab.shape[1]}x{ab.shape[2]} px: the colour prior "
+                             f"needs at least {STRIDE}x{STRIDE} px (the head's cell)")
+        return tf.nn.avg_pool2d(tf.cast(ab, tf.float32), STRIDE, STRIDE, "VALID")
+
+    pooled = (pool(ab) for ab in ab_batches)
     prior = color_prior(pooled, centres)
     return {"centres": centres, "prior": prior, "weights": rebalancing_weights(prior, mix)}
 

@@ -123,3 +123,33 @@ def test_the_prior_of_some_photos_is_rebalanced_by_its_weights():
     rare = ab_bins.nearest_bin(np.array([-0.3, -0.3]) * ab_bins.color.AB_SCALE, out["centres"])
     assert out["prior"][common[0]] > 10 * out["prior"][rare[0]]
     assert out["weights"][rare[0]] > out["weights"][common[0]]
+
+
+def test_rebalancing_with_empty_bins_and_no_mix_stays_finite_and_bad_mix_is_refused():
+    """Real priors have empty bins: with mix 0 they take the rarest seen bin's weight (here
+    1 / 0.1) instead of an infinite one; the prior-weighted mean stays 1. A mix outside [0, 1]
+    is refused by name."""
+    prior = np.array([0.6, 0.3, 0.1, 0.0])
+    w = ab_bins.rebalancing_weights(prior, mix=0.0)
+    assert np.isfinite(w).all()
+    np.testing.assert_allclose(w / w[0], [1.0, 2.0, 6.0, 6.0], rtol=1e-6)
+    assert float((prior * w).sum()) == pytest.approx(1.0)
+    for mix in (-0.1, 1.5):
+        with pytest.raises(ValueError, match=f"mix={mix}: use a share in"):
+            ab_bins.rebalancing_weights(prior, mix=mix)
+
+
+def test_the_annealing_temperature_must_be_positive():
+    layer = ab_bins.AnnealedMean(ab_bins.in_gamut_bins())
+    for bad in (0, -0.5, float("nan")):
+        with pytest.raises(ValueError, match="temperature="):
+            layer.temperature = bad
+        with pytest.raises(ValueError, match="temperature="):
+            ab_bins.AnnealedMean(ab_bins.in_gamut_bins(), temperature=bad)
+    layer.temperature = 0.5
+    assert layer.get_config()["temperature"] == 0.5
+
+
+def test_the_prior_of_photos_too_small_for_a_cell_says_so():
+    with pytest.raises(ValueError, match="photos of 3x3 px: the colour prior needs at least 4x4"):
+        ab_bins.prior_of([np.zeros((2, 3, 3, 2), np.float32)])
