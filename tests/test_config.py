@@ -57,6 +57,17 @@ def test_json_round_trip():
     assert d["image_size"] == 128 and d["preset"] == "cpu"
 
 
+def _rule_choice(rows: dict) -> str:
+    """The ablations' rule, fixed before their runs: among the rows with CIEDE2000 <= gray -
+    1.5, PSNR >= gray + 0.5 dB and no photo over the veto, the smallest dCF; else the lowest
+    CIEDE2000."""
+    ok = [k for k, r in rows.items()
+          if r["ciede2000"] <= r["gray_ciede2000"] - 1.5 and r["psnr"] >= r["gray_psnr"] + 0.5
+          and r["photos_over_veto"] == 0]
+    return (min(ok, key=lambda k: rows[k]["dcf"]) if ok
+            else min(rows, key=lambda k: rows[k]["ciede2000"]))
+
+
 def test_presets_train_the_variant_the_encoder_ablation_chose():
     """The default generator is the one the stated rule picked in the encoder ablation
     (research/results/encoder_ablation.json): the rule re-applied to the published rows picks
@@ -67,11 +78,7 @@ def test_presets_train_the_variant_the_encoder_ablation_chose():
     result = json.loads((Path(__file__).resolve().parents[1] / "research" / "results"
                          / "encoder_ablation.json").read_text())
     rows = result["rows"]
-    ok = [k for k, r in rows.items()
-          if r["ciede2000"] <= r["gray_ciede2000"] - 1.5 and r["psnr"] >= r["gray_psnr"] + 0.5
-          and r["photos_over_veto"] == 0]
-    chosen = (min(ok, key=lambda k: rows[k]["dcf"]) if ok
-              else min(rows, key=lambda k: rows[k]["ciede2000"]))
+    chosen = _rule_choice(rows)
     assert result["chosen"] == chosen
     settings = rows[chosen]["settings"]
     for name in ("cpu", "colab"):
@@ -99,11 +106,7 @@ def test_presets_train_the_gan_the_gan_ablation_chose():
     result = json.loads((results / "gan_ablation.json").read_text())
     choice = json.loads((results / "discriminator_choice.json").read_text())
     rows = {k: r for k, r in result["rows_val"].items() if k != "a_l1_only"}  # the control
-    ok = [k for k, r in rows.items()
-          if r["ciede2000"] <= r["gray_ciede2000"] - 1.5 and r["psnr"] >= r["gray_psnr"] + 0.5
-          and r["photos_over_veto"] == 0]
-    chosen = (min(ok, key=lambda k: rows[k]["dcf"]) if ok
-              else min(rows, key=lambda k: rows[k]["ciede2000"]))
+    chosen = _rule_choice(rows)
     assert result["chosen"] == chosen
     settings = {**result["common"], **rows[chosen]["settings"]}
     assert settings["discriminator_norm"] == choice["norm"]
