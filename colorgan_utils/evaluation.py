@@ -233,8 +233,9 @@ def evaluate_run(generator: keras.Model, discriminator: keras.Model | None,
         result["detectors"], _ = detectors_report(train_batch, val_batch, batch, detector_epochs,
                                                   cfg.seed, verbose, n_boot, (alpha, weights))
         dets = result["detectors"]
-        best = max((dets[k] for k in ("cnn", "features") if k in dets),
-                   key=lambda r: r["test_auc"])
+        name = forensics.strongest({k: dets[k] for k in ("cnn", "features") if k in dets})
+        best = dets[name]
+        dets["per_breed_detector"] = name
         dets["per_breed"] = forensics.per_breed_accuracy(
             best["test_real_scores"], best["test_colorized_scores"], best["threshold"],
             [r.breed_name for r in test_records])

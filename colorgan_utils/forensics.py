@@ -226,3 +226,11 @@ def per_breed_accuracy(real: Sequence[float], colorized: Sequence[float], thresh
     return {name: {"photos": int((b == name).sum()),
                    "accuracy": accuracy(r[b == name], c[b == name], threshold)}
             for name in sorted(set(b.tolist()))}
+
+
+def strongest(reports: dict[str, dict[str, Any]]) -> str:
+    """The name of the detector with the highest test AUC among ``reports`` (each a
+    :func:`score_report`): the one the per-breed table of notebook 05 and ``evaluate`` uses."""
+    if not reports:
+        raise ValueError("no detector to choose from")
+    return max(reports, key=lambda name: reports[name]["test_auc"])

@@ -1,4 +1,4 @@
-"""Issue 11's table of planted bugs, replayed: plant each, run the test meant to catch it.
+"""Planted bugs replayed (the first table and the round-4 survivors): plant each, run its test.
 
 Not a test, and not in CI (each row runs pytest once). For each bug below the script edits one
 line of the package (an exact text replacement; it stops if the line has moved), runs the named
@@ -67,6 +67,49 @@ BUGS: list[tuple[str, str, str, str, list[str]]] = [
     ("the loss not divided by the replica count", "gan.py",
      "            loss = loss / float(replicas)", "            loss = loss",
      ["tests/test_training.py::test_mirrored_step_equals_the_single_device_step"]),
+    # the round-4 survivors (a fresh set of slips the suite let through), now with tests
+    ("the encoder's switch to fine-tuning never reaching the compiled step", "callbacks.py",
+     "        self.model.make_train_function(force=True)", "        pass",
+     ["tests/test_training.py::test_pretrained_encoder_run_freezes_then_fine_tunes_and_resumes"]),
+    ("the mean chroma baseline computing colourfulness", "forensics.py",
+     '    "mean chroma": image_chroma,', '    "mean chroma": image_colorfulness,',
+     ["tests/test_forensics.py::test_mean_chroma_of_a_uniform_patch_of_chroma_c_is_exactly_c"]),
+    ("the ROC curve mirrored (false positives from the wrong side)", "forensics.py",
+     "    fpr = [(c > t).mean() for t in cuts]", "    fpr = [(c <= t).mean() for t in cuts]",
+     ["tests/test_forensics.py::test_roc_curve_known_points_and_its_area_is_the_auc"]),
+    ("Grad-CAM running the detector in training mode", "detector.py",
+     "feats, logits = feat_model(x, training=False)", "feats, logits = feat_model(x, training=True)",
+     ["tests/test_evaluation.py::test_grad_cam_maps_are_the_same_on_every_call"]),
+    ("hue agreement measured against the colorization", "evaluation.py",
+     '"hue_agreement": metrics.hue_agreement(batch["real"], batch["colorized"]),',
+     '"hue_agreement": metrics.hue_agreement(batch["colorized"], batch["real"]),',
+     ["tests/test_evaluation.py::test_quality_report_measures_hue_agreement_against_the_real_photo"]),
+    ("hue agreement's chroma threshold 15 where 8 is documented", "metrics.py",
+     "painted: float = 8.0", "painted: float = 15.0",
+     ["tests/test_metrics.py::"
+      "test_hue_agreement_counts_a_pale_but_right_colour_above_the_documented_chroma_8",
+      "tests/test_evaluation.py::test_quality_report_measures_hue_agreement_against_the_real_photo"]),
+    ("the feature detector early-stopped on its training features", "detector.py",
+     "history = fit_detector(model, (x, y), labelled(val_real, val_colorized), epochs, patience,",
+     "history = fit_detector(model, (x, y), (x, y), epochs, patience,",
+     ["tests/test_forensics.py::"
+      "test_the_feature_detector_stops_early_on_its_validation_features_not_its_training_ones"]),
+    ("the per-breed table using the weaker detector", "forensics.py",
+     'return max(reports, key=lambda name: reports[name]["test_auc"])',
+     'return min(reports, key=lambda name: reports[name]["test_auc"])',
+     ["tests/test_forensics.py::test_the_per_breed_table_uses_the_stronger_detector"]),
+    ("the quiz drawing the real photo on the left every time", "widgets.py",
+     "self.real_on_left = [rng.random() < 0.5 for _ in range(self.n_trials)]",
+     "self.real_on_left = [True for _ in range(self.n_trials)]",
+     ["tests/test_evaluation.py::test_the_quiz_shows_the_real_photo_on_either_side_as_drawn"]),
+    ("the quiz widget showing the real photo on the left whatever was drawn", "widgets.py",
+     "a, b = (real[i], colorized[i]) if real_left else (colorized[i], real[i])",
+     "a, b = (real[i], colorized[i])",
+     ["tests/test_evaluation.py::test_the_quiz_shows_the_real_photo_on_either_side_as_drawn"]),
+    ("the colour prior smoothed with sigma where sigma squared belongs", "colour_classes.py",
+     "kernel = np.exp(-d2 / (2 * sigma**2))", "kernel = np.exp(-d2 / (2 * sigma))",
+     ["tests/test_colour_classes.py::"
+      "test_the_prior_is_smoothed_by_a_gaussian_of_sigma_lab_units_known_ratio"]),
 ]
 
 

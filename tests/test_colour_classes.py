@@ -153,3 +153,16 @@ def test_the_annealing_temperature_must_be_positive():
 def test_the_prior_of_photos_too_small_for_a_cell_says_so():
     with pytest.raises(ValueError, match="photos of 3x3 px: the colour prior needs at least 4x4"):
         ab_bins.prior_of([np.zeros((2, 3, 3, 2), np.float32)])
+
+
+def test_the_prior_is_smoothed_by_a_gaussian_of_sigma_lab_units_known_ratio():
+    """All pixels in one bin: the smoothed prior of a bin one grid step (10 Lab units) away is
+    exp(-10^2 / (2 sigma^2)) times the bin's own (e^-2 for sigma 5), two steps away e^-8."""
+    c = ab_bins.in_gamut_bins()
+    k = int(np.argmin(np.hypot(c[:, 0] - 0, c[:, 1] - 0)))
+    ab = np.zeros((1, 4, 4, 2), np.float32)  # gray: every pixel in the (0, 0) bin
+    prior = ab_bins.color_prior([ab], c, sigma=5.0)
+    one = int(np.argmin(np.hypot(c[:, 0] - 10, c[:, 1])))
+    two = int(np.argmin(np.hypot(c[:, 0] - 20, c[:, 1])))
+    assert prior[one] / prior[k] == pytest.approx(np.exp(-2.0), rel=1e-4)
+    assert prior[two] / prior[k] == pytest.approx(np.exp(-8.0), rel=1e-4)

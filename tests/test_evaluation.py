@@ -735,3 +735,55 @@ def test_the_detectors_validation_photos_are_kept_apart_from_their_training_phot
     assert len(val) == round(len(train) * 0.25)
     few, few_val = detector_photos(train, photos=8, seed=0)
     assert len(few) + len(few_val) == 8 and not {r.path for r in few} & {r.path for r in few_val}
+
+
+def test_quality_report_measures_hue_agreement_against_the_real_photo():
+    """Real: orange of chroma 30; colorized: the same hue at chroma 10 (pale, but above the
+    documented 8). Measured against the real photo: 1.0. Measured against the colorization, no
+    pixel would be "clearly coloured" (chroma 10 < 15): None."""
+    from colorgan_utils.evaluation import quality_report
+
+    lab = np.zeros((2, 8, 8, 3))
+    lab[..., 0] = 60.0
+    real_lab, pale_lab = lab.copy(), lab.copy()
+    unit = np.array([24.0, 18.0]) / 30.0
+    real_lab[..., 1:] = 30 * unit
+    pale_lab[..., 1:] = 10 * unit
+    real, pale = skcolor.lab2rgb(real_lab), skcolor.lab2rgb(pale_lab)
+    zeros = np.zeros((2, 8, 8, 2), "float32")
+    rep = quality_report({"real": real, "colorized": pale, "gray": skcolor.lab2rgb(lab),
+                          "ab": zeros, "colorized_ab": zeros})
+    assert rep["hue_agreement"]["all"] == 1.0
+    assert rep["hue_agreement"]["pixels"]["all"] == 2 * 8 * 8
+
+
+def test_grad_cam_maps_are_the_same_on_every_call():
+    """Grad-CAM runs the detector as it judges (inference mode): no random flip, BatchNorm's
+    moving statistics; two calls give the same maps, and the same as the maps of one photo at a
+    time (a batch's statistics would change them)."""
+    model = build_detector(32, width=4)
+    x = np.random.default_rng(1).random((4, 32, 32, 3)).astype("float32")
+    a, b = grad_cam(model, x), grad_cam(model, x)
+    np.testing.assert_array_equal(a, b)
+    np.testing.assert_allclose(grad_cam(model, x[:1])[0], a[0], atol=1e-5)
+
+
+def test_the_quiz_shows_the_real_photo_on_either_side_as_drawn():
+    """Over 40 trials the real photo is on the left in about half (not always on one side), and
+    the widget puts it where the state says."""
+    state = QuizState(40, seed=0)
+    sides = [state.real_on_left[k] for k in range(40)]
+    assert 10 <= sum(sides) <= 30
+    real = [np.zeros((8, 8, 3)) for _ in range(6)]
+    colorized = [np.ones((8, 8, 3)) for _ in range(6)]
+    box = quiz(real, colorized, scale=1)
+    left, right = box.children[0].children
+    buttons = box.children[1].children
+    seen = set()
+    for _ in range(6):
+        _, real_left = box.state.current()
+        shown_left = np.asarray(Image.open(io.BytesIO(left.value)))
+        assert (shown_left.max() == 0) == real_left  # the real photo is the black one
+        seen.add(real_left)
+        buttons[0].click()
+    assert seen == {True, False}

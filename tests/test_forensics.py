@@ -195,3 +195,59 @@ def test_early_stopping_restores_the_best_epoch():
     p = detector_scores(model, xv)
     got = forensics.auc(p[yv == 1], p[yv == 0])
     assert got == pytest.approx(history["val_auc"][best], abs=0.01)
+
+
+def test_mean_chroma_of_a_uniform_patch_of_chroma_c_is_exactly_c():
+    """The "mean chroma" baseline is the mean Lab chroma: a uniform patch of chroma 30 scores
+    30 (its colourfulness would be another number), a gray one 0."""
+    lab = np.zeros((2, 8, 8, 3))
+    lab[..., 0] = 60.0
+    lab[0, ..., 1], lab[0, ..., 2] = 18.0, 24.0  # chroma 30
+    images = skcolor.lab2rgb(lab)
+    scores = forensics.one_number_scores(images)
+    np.testing.assert_allclose(scores["mean chroma"], [30.0, 0.0], atol=0.05)
+    assert abs(scores["colourfulness"][0] - 30.0) > 1.0  # the other baseline is another number
+
+
+def test_roc_curve_known_points_and_its_area_is_the_auc():
+    """Real 0.9, 0.4; colorized 0.6, 0.1: the curve's points from (1, 1) to (0, 0) are known,
+    the false-positive rate is the colorized photos called real, and its trapezoid area is
+    :func:`forensics.auc` (3 of 4 pairs ordered right)."""
+    curve = forensics.roc_curve([0.9, 0.4], [0.6, 0.1])
+    points = list(zip(curve["fpr"], curve["tpr"]))
+    assert points == [(1.0, 1.0), (0.5, 1.0), (0.5, 0.5), (0.0, 0.5), (0.0, 0.0)]
+    area = -np.trapezoid(curve["tpr"], curve["fpr"])
+    assert area == pytest.approx(forensics.auc([0.9, 0.4], [0.6, 0.1])) == pytest.approx(0.75)
+    # a detector that ranks every real photo above every colorized one: the top-left corner
+    perfect = forensics.roc_curve([0.8, 0.9], [0.1, 0.2])
+    assert (0.0, 1.0) in set(zip(perfect["fpr"], perfect["tpr"]))
+    # scores on any scale (a logit, colourfulness): the same curve as probabilities give
+    assert forensics.roc_curve([9.0, 4.0], [6.0, 1.0]) == curve
+
+
+def test_the_feature_detector_stops_early_on_its_validation_features_not_its_training_ones():
+    """Validation features labelled the other way round from training (perfectly separable
+    both): in every epoch the validation AUC is the mirror of the training AUC (stopped on its
+    own training features it would equal it), and the head handed back scores the validation
+    features as its best epoch's validation AUC says."""
+    from colorgan_utils.detector import detector_scores, train_feature_detector
+
+    rng = np.random.default_rng(0)
+    real, colorized = rng.normal(1.0, 0.3, (40, 6)), rng.normal(-1.0, 0.3, (40, 6))
+    head, history = train_feature_detector(real, colorized, colorized[:12], real[:12], epochs=6,
+                                           patience=6)
+    for train_auc, val_auc in zip(history["auc"], history["val_auc"]):
+        assert abs(train_auc - val_auc) > 0.5
+    best = history["val_auc"][history["best_epoch"]]
+    got = forensics.auc(detector_scores(head, colorized[:12]), detector_scores(head, real[:12]))
+    assert got == pytest.approx(best, abs=0.01)
+
+
+def test_the_per_breed_table_uses_the_stronger_detector():
+    weak = {"test_auc": 0.6, "test_real_scores": [0.1, 0.2], "test_colorized_scores": [0.9, 0.8],
+            "threshold": 0.5}
+    strong = {"test_auc": 0.9, "test_real_scores": [0.9, 0.8],
+              "test_colorized_scores": [0.1, 0.2], "threshold": 0.5}
+    assert forensics.strongest({"cnn": weak, "features": strong}) == "features"
+    assert forensics.strongest({"cnn": strong, "features": weak}) == "cnn"
+    assert forensics.strongest({"cnn": weak}) == "cnn"

@@ -202,3 +202,16 @@ def test_hue_agreement_known_answers():
     assert hue_agreement(a, b)["all"] == 1.0
     with pytest.raises(ValueError, match="shapes differ"):
         hue_agreement(real, real[:2])
+
+
+def test_hue_agreement_counts_a_pale_but_right_colour_above_the_documented_chroma_8():
+    """A colorization of chroma 10 with the real hue agrees (painted > 8, as documented);
+    at chroma 6 it does not."""
+    from colorgan_utils.metrics import hue_agreement
+
+    real = _lab_image([(55, 30, 20)] * 2)
+    unit = np.array([30.0, 20.0]) / np.hypot(30.0, 20.0)  # the real hue, chroma 1
+    pale = _lab_image([(55, *(10 * unit))] * 2)
+    assert hue_agreement(real, pale)["all"] == 1.0
+    paler = _lab_image([(55, *(6 * unit))] * 2)
+    assert hue_agreement(real, paler)["all"] == 0.0

@@ -599,27 +599,42 @@ def test_the_sample_grid_shows_the_black_and_white_photo_as_its_lightness(splits
 
 
 def test_pretrained_encoder_run_freezes_then_fine_tunes_and_resumes(tmp_path, splits):
-    """A run on the pretrained encoder: its first epoch leaves the encoder as the file has it
-    (frozen), the next one fine-tunes it; a resumed run goes on in the right state."""
+    """A run on the pretrained encoder, uninterrupted: its first epoch leaves the encoder as
+    the file has it (frozen), the second fine-tunes it (its weights move in that very run: the
+    switch reaches the compiled step); a resumed run goes on fine-tuning."""
     from colorgan_utils.encoder import cached
+
+    class Weights(keras.callbacks.Callback):
+        def __init__(self):
+            super().__init__()
+            self.seen = []
+
+        def on_epoch_end(self, epoch, logs=None):
+            enc = self.model.generator.get_layer("encoder")
+            self.seen.append([w.copy() for w in enc.get_weights()])
 
     cfg = CFG.replace(encoder="mobilenetv2", encoder_frozen_epochs=1,
                       encoder_weights="imagenet" if cached(0.35) else None)
     run = tmp_path / "run"
-    first = train(cfg, run, splits=splits, epochs=1, verbose=0)
-    enc0 = [w.copy() for w in first.gan.generator.get_layer("encoder").get_weights()]
-    fresh = load_generator(run / "generator_last.keras").get_layer("encoder").get_weights()
-    for a, b in zip(enc0, fresh):
-        np.testing.assert_array_equal(a, b)
+    spy = Weights()
+    first = train(cfg, run, splits=splits, epochs=2, verbose=0, extra_callbacks=[spy])
+    assert len(spy.seen) == 2
     if cfg.encoder_weights:
         from colorgan_utils.encoder import build_encoder
 
-        for a, b in zip(enc0, build_encoder(0.35, "imagenet").get_weights()):
+        for a, b in zip(spy.seen[0], build_encoder(0.35, "imagenet").get_weights()):
             np.testing.assert_array_equal(a, b)  # frozen: still the file's
-    second = train(cfg, run, splits=splits, epochs=2, verbose=0)
-    assert [r["epoch"] for r in second.history] == [1, 2]
-    enc1 = second.gan.generator.get_layer("encoder").get_weights()
-    assert any(not np.array_equal(a, b) for a, b in zip(enc0, enc1)), "never fine-tuned"
+    kernels = [i for i, w in enumerate(spy.seen[0]) if w.ndim == 4]
+    assert any(not np.array_equal(spy.seen[0][i], spy.seen[1][i]) for i in kernels), \
+        "the encoder's kernels did not move in the first fine-tuning epoch"
+    enc1 = [w.copy() for w in first.gan.generator.get_layer("encoder").get_weights()]
+    fresh = load_generator(run / "generator_last.keras").get_layer("encoder").get_weights()
+    for a, b in zip(enc1, fresh):
+        np.testing.assert_array_equal(a, b)
+    second = train(cfg, run, splits=splits, epochs=3, verbose=0)
+    assert [r["epoch"] for r in second.history] == [1, 2, 3]
+    enc2 = second.gan.generator.get_layer("encoder").get_weights()
+    assert any(not np.array_equal(enc1[i], enc2[i]) for i in kernels), "resumed: not fine-tuned"
 
 
 def test_the_encoder_is_fine_tuned_at_its_lower_learning_rate():
