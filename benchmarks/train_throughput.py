@@ -26,7 +26,7 @@ import time
 import keras
 import tensorflow as tf
 
-from colorgan_utils.gan import ColorGAN, _bce
+from colorgan_utils.gan import ColorGAN, fake_loss, generator_adversarial_loss, real_loss
 from colorgan_utils.models import build_discriminator, build_generator
 
 
@@ -55,8 +55,9 @@ def plain_loop(gen, disc, ds, steps: int, joint: bool, jit: bool = False) -> flo
             else:
                 real_logits = disc([lum, ab], training=True)
                 colorized_logits = disc([lum, colorized], training=True)
-            d_loss = 0.5 * (_bce(real_logits, 1.0) + _bce(colorized_logits, 0.0))
-            g_loss = _bce(colorized_logits, 1.0) + 100.0 * tf.reduce_mean(tf.abs(ab - colorized))
+            d_loss = 0.5 * (real_loss(real_logits) + fake_loss(colorized_logits))
+            g_loss = (generator_adversarial_loss(colorized_logits)
+                      + 100.0 * tf.reduce_mean(tf.abs(ab - colorized)))
         g_opt.apply_gradients(zip(gt.gradient(g_loss, gen.trainable_variables),
                                   gen.trainable_variables))
         d_opt.apply_gradients(zip(dt.gradient(d_loss, disc.trainable_variables),
@@ -86,7 +87,8 @@ def with_fit(gen, disc, ds, steps: int, jit: bool = False, preset: bool = False)
         cfg = get_config("cpu", environ={})
         if not any(ly.name == "encoder" for ly in gen.layers):
             cfg = cfg.replace(encoder="scratch")
-        gan = ColorGAN(gen, disc, L1Colour(cfg.l1_lambda))
+        gan = ColorGAN(gen, disc, L1Colour(cfg.l1_lambda), mismatch_weight=cfg.mismatch_weight,
+                       gan_loss=cfg.gan_loss)
         gan.compile(**optimizers(cfg, 100 * steps), jit_compile=jit)
     else:
         gan = ColorGAN(gen, disc)

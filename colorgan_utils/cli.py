@@ -66,10 +66,9 @@ def _train(args: argparse.Namespace) -> int:
 
 def _evaluate(args: argparse.Namespace) -> int:
     from colorgan_utils.data import load_splits, locate
-    from colorgan_utils.evaluation import (
-        DETECTOR_EPOCHS, evaluate_run, format_table, save_json,
-    )
-    from colorgan_utils.runs import PRETRAINED, load_run, run_config
+    from colorgan_utils.detector import plan as detector_plan
+    from colorgan_utils.evaluation import evaluate_run, format_table, save_json
+    from colorgan_utils.runs import PRETRAINED, evaluation_config, load_run
 
     if args.out:  # check where the results go before the work, not after
         out = Path(args.out)
@@ -85,15 +84,10 @@ def _evaluate(args: argparse.Namespace) -> int:
     _say_smoke_wins(args.preset)
     generator, discriminator = load_run(args.run)
     if args.run is None:
-        run_dir = None
         print(f"Evaluating the shipped generator {PRETRAINED} and its discriminator",
               file=sys.stderr)
-    else:
-        run_dir = args.run if Path(args.run).is_dir() else Path(args.run).parent
-    cfg = run_config(run_dir, get_config(args.preset))  # split exactly as the run's training
-    from colorgan_utils.models import training_size
-
-    cfg = cfg.replace(image_size=training_size(generator))
+    # split exactly as the run's training, at the generator's own size
+    cfg = evaluation_config(args.run, generator, get_config(args.preset))
     cfg = locate(cfg, args.data)  # never downloads: say which photos to evaluate on
     data = cfg.data_dir
     _, splits = load_splits(cfg)
@@ -102,16 +96,13 @@ def _evaluate(args: argparse.Namespace) -> int:
         if args.split == "all" or not any(splits.values()):
             raise ValueError(f"{data} holds no colour photos to evaluate on (all black-and-white "
                              "or unreadable?): check it with python -m colorgan_utils scan")
-        raise ValueError(f"{data}: the {args.split} split is empty; try --split all")
-    epochs = args.detector_epochs if args.detector_epochs is not None else (
-        3 if cfg.preset == "smoke" else DETECTOR_EPOCHS)
-    detector = (f"training two detectors (at most {epochs} epochs, stopping early) on the "
-                "train split" if epochs else "no detectors (--detector-epochs 0)")
+        raise ValueError(f"{data}: the {args.split} split is empty; try --split all (quality "
+                         "only: the detectors need photos they never learnt from)")
+    plan = detector_plan(cfg, args.detector_epochs)  # every file it needs, looked for now
     print(f"Evaluating {args.run or 'the shipped generator'} on {len(records)} {args.split} "
-          f"photos; {detector}", file=sys.stderr)
-    result = evaluate_run(generator, discriminator, records, cfg, splits["train"], epochs,
-                          run=str(args.run or PRETRAINED), verbose=2)
-    result["split"] = args.split
+          f"photos; {plan.describe()}", file=sys.stderr)
+    result = evaluate_run(generator, discriminator, records, cfg, splits["train"], plan,
+                          run=str(args.run or PRETRAINED), verbose=2, split=args.split)
     print(format_table(result))
     if args.out:
         print(f"wrote {save_json(result, args.out)}")
@@ -204,8 +195,8 @@ def build_parser() -> argparse.ArgumentParser:
     ev.add_argument("--out", help="write every figure as JSON here (e.g. metrics.json)")
     ev.add_argument("--preset", choices=["smoke", "cpu", "colab"], default=None)
     ev.add_argument("--detector-epochs", type=_count(0), default=None,
-                    help="most epochs of the two detectors, which stop early (0 = skip them; "
-                    "default 20)")
+                    help="most epochs of the small CNN detector, which stops early (0 = skip "
+                    "the detectors; default 20, 3 in smoke mode)")
     ev.set_defaults(func=_evaluate)
 
     co = sub.add_parser("colorize", help="colorize photos (files or folders) at full size")

@@ -289,3 +289,19 @@ class ClassColorGAN(ColorGAN):
         for key in ("generator", "discriminator"):
             config[key] = keras.saving.deserialize_keras_object(config[key])
         return cls(**config)
+
+
+def gan_builder(class_weights: Any = None, ce_weight: float = 10.0) -> Any:
+    """What ``train(build_gan=...)`` takes to train colour as classes: for the run's settings,
+    the course's U-Net with the bin head (:func:`class_generator`), its discriminator, and a
+    :class:`ClassColorGAN` with these ``class_weights`` (:func:`prior_of`'s ``weights``),
+    the settings' warm-up, mismatched pairs and adversarial loss (notebook 06)."""
+    def build(cfg: Any) -> ClassColorGAN:
+        from colorgan_utils.models import build_models
+
+        generator, discriminator = build_models(cfg)
+        return ClassColorGAN(class_generator(generator), discriminator,
+                             class_weights=class_weights, ce_weight=ce_weight,
+                             warmup_epochs=cfg.warmup_epochs,
+                             mismatch_weight=cfg.mismatch_weight, gan_loss=cfg.gan_loss)
+    return build

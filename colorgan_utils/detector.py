@@ -13,6 +13,7 @@ Label convention everywhere: **real = 1, colorized = 0**, and a score above the 
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import keras
@@ -21,6 +22,61 @@ import tensorflow as tf
 from keras import layers
 
 REAL, COLORIZED = 1.0, 0.0
+
+
+@dataclass(frozen=True)
+class DetectorPlan:
+    """The detectors' budget and files, in one place (notebook 05 and ``evaluate`` both train
+    them from it; :func:`plan` builds it from the settings)."""
+
+    photos: int = 1200  # train-split photos they learn from (3/4) and validate on (1/4)
+    epochs: int = 20  # the small CNN, at most (it stops early on its validation AUC)
+    patience: int = 5
+    feature_epochs: int = 200  # the head on MobileNetV2 features: cheap epochs, stops early
+    feature_patience: int = 15
+    alpha: float = 0.5  # the feature detector's MobileNetV2 width
+    weights: str | None = "imagenet"  # its ImageNet file's path, or None (random: smoke mode)
+    features_skipped: str | None = None  # why the feature detector cannot be measured
+
+    def describe(self) -> str:
+        """One line for the log: what will be trained, for how long at most."""
+        if not self.epochs:
+            return "no detectors (detector epochs 0)"
+        features = (f"a head on MobileNetV2 {self.alpha} features (at most "
+                    f"{self.feature_epochs} epochs)" if not self.features_skipped
+                    else "NOT the MobileNetV2-feature detector")
+        return (f"detectors on {self.photos} train-split photos at most: a small CNN (at most "
+                f"{self.epochs} epochs) and {features}, each stopping early")
+
+
+def plan(cfg: Any, epochs: int | None = None, photos: int | None = None) -> DetectorPlan:
+    """The :class:`DetectorPlan` for these settings: smoke mode trains 3 epochs on 32 photos
+    at most; the feature detector uses the generator's MobileNetV2 width (0.5 for a scratch
+    generator). Its ImageNet file is looked for **now**, before any work: not cached in smoke
+    mode, it gets random weights (said); not to be had at all, the plan says why, and the
+    feature detector is left out while everything else is measured."""
+    from colorgan_utils.encoder import cached, weights_file
+    from colorgan_utils.errors import EncoderWeightsError
+
+    smoke = getattr(cfg, "preset", None) == "smoke"
+    base = DetectorPlan()
+    alpha = float(cfg.encoder_alpha) if getattr(cfg, "encoder", None) == "mobilenetv2" else 0.5
+    epochs = (3 if smoke else base.epochs) if epochs is None else int(epochs)
+    photos = (32 if smoke else base.photos) if photos is None else int(photos)
+    weights: str | None = "imagenet"
+    skipped = None
+    if epochs and smoke and not cached(alpha):
+        print(f"feature detector: MobileNetV2 {alpha} with RANDOM weights (smoke mode: its "
+              "ImageNet file is not cached; nothing is downloaded)")
+        weights = None
+    elif epochs:
+        try:
+            weights = str(weights_file(alpha))
+        except EncoderWeightsError as exc:
+            skipped = str(exc)
+            print(f"warning: the MobileNetV2-feature detector will not be measured: {exc}")
+    return DetectorPlan(photos=photos, epochs=epochs, alpha=alpha, weights=weights,
+                        features_skipped=skipped)
 
 
 def labelled(real: np.ndarray, colorized: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -74,9 +130,9 @@ def fit_detector(model: keras.Model, train: tuple[np.ndarray, np.ndarray],
 
 
 def train_detector(real: np.ndarray, colorized: np.ndarray, val_real: np.ndarray,
-                   val_colorized: np.ndarray, epochs: int = 20, patience: int = 5,
-                   batch_size: int = 64, width: int = 16, seed: int = 0,
-                   verbose: int = 0) -> tuple[keras.Model, dict[str, list[float]]]:
+                   val_colorized: np.ndarray, epochs: int = DetectorPlan.epochs,
+                   patience: int = DetectorPlan.patience, batch_size: int = 64,
+                   width: int = 16, seed: int = 0, verbose: int = 0) -> tuple[keras.Model, dict[str, list[float]]]:
     """The small CNN (:func:`build_detector`) trained on real (1) and colorized (0) images,
     early-stopped on the validation images: ``(model, history)``."""
     keras.utils.set_random_seed(seed)
@@ -125,7 +181,8 @@ def build_feature_head(train_features: np.ndarray, dropout: float = 0.3,
 
 
 def train_feature_detector(real: np.ndarray, colorized: np.ndarray, val_real: np.ndarray,
-                           val_colorized: np.ndarray, epochs: int = 200, patience: int = 15,
+                           val_colorized: np.ndarray, epochs: int = DetectorPlan.feature_epochs,
+                           patience: int = DetectorPlan.feature_patience,
                            seed: int = 0,
                            verbose: int = 0) -> tuple[keras.Model, dict[str, list[float]]]:
     """:func:`build_feature_head` trained on feature vectors of real (1) and colorized (0)

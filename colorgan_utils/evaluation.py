@@ -1,6 +1,10 @@
 """Evaluate a trained run: quality against the gray baseline, the GAN discriminator's real/colorized
-accuracy, and an independent detector. ``python -m colorgan_utils evaluate`` calls
-:func:`evaluate_run`; notebook 05 shows every number and figure.
+accuracy, and independent detectors. This module only assembles: colour quality comes from
+:mod:`colorgan_utils.metrics`, every real-vs-colorized statistic from
+:mod:`colorgan_utils.forensics`, the detectors and their budget from
+:mod:`colorgan_utils.detector`. ``python -m colorgan_utils evaluate`` runs
+:func:`evaluate_run`; notebook 05 runs the same :class:`Evaluation` steps one by one, showing
+every figure, and saves the same JSON.
 """
 
 from __future__ import annotations
@@ -17,12 +21,10 @@ from colorgan_utils import forensics, metrics
 from colorgan_utils.color import lab_normalized_to_rgb
 from colorgan_utils.config import Config
 from colorgan_utils.data import ImageRecord, make_dataset
-from colorgan_utils.encoder import resolve_weights
+from colorgan_utils.detector import DetectorPlan
 from colorgan_utils.models import training_size
 
 THRESHOLD = 0.5  # the GAN discriminator's P(real) above this is a "real" verdict (logit > 0)
-DETECTOR_PHOTOS = 1200  # train-split photos the detectors learn from (3/4) and validate on (1/4)
-DETECTOR_EPOCHS = 20  # at most: the detectors stop early on their validation AUC
 
 
 def colorize_records(generator: keras.Model, records: Sequence[ImageRecord | str],
@@ -85,18 +87,17 @@ def discriminator_report(discriminator: keras.Model, batch: dict[str, np.ndarray
     """The GAN's own discriminator on real and colorized photos: accuracy per patch and per
     image (mean patch logit) at its own threshold P(real) = 0.5 (it was trained for it), with
     95% bootstrap intervals over the photos, confusion matrix and ROC/AUC of the image
-    scores. Its **mismatch rejection**: the share of mismatched pairs (each photo's L with
+    scores (all from :mod:`colorgan_utils.forensics`). Its **mismatch rejection**: the share of mismatched pairs (each photo's L with
     the previous photo's real colours) it calls colorized, with an interval, and the AUC of the
     photos' own colours against the mismatched ones: does it check that colours fit?"""
     real = discriminator.predict([batch["L"], batch["ab"]], verbose=0, batch_size=64)
     colorized = discriminator.predict([batch["L"], batch["colorized_ab"]], verbose=0, batch_size=64)
     mismatched = discriminator.predict([batch["L"], np.roll(batch["ab"], 1, axis=0)], verbose=0,
                                        batch_size=64)
-    real_img = metrics.sigmoid(real.mean(axis=(1, 2, 3)))
-    colorized_img = metrics.sigmoid(colorized.mean(axis=(1, 2, 3)))
-    mismatched_img = metrics.sigmoid(mismatched.mean(axis=(1, 2, 3)))
+    real_img = forensics.sigmoid(real.mean(axis=(1, 2, 3)))
+    colorized_img = forensics.sigmoid(colorized.mean(axis=(1, 2, 3)))
+    mismatched_img = forensics.sigmoid(mismatched.mean(axis=(1, 2, 3)))
     rejected = (mismatched_img <= THRESHOLD).astype(np.float64)
-    curve = metrics.roc(real_img, colorized_img)
     return {
         "mismatch_rejection": float(rejected.mean()),
         "mismatch_rejection_ci": forensics.bootstrap_interval(
@@ -106,21 +107,21 @@ def discriminator_report(discriminator: keras.Model, batch: dict[str, np.ndarray
         "per_patch_accuracy": float(((real > 0).mean() + (colorized <= 0).mean()) / 2),
         "per_patch_real_acc": float((real > 0).mean()),
         "per_patch_colorized_acc": float((colorized <= 0).mean()),
-        "per_image_accuracy": metrics.accuracy(real_img, colorized_img, THRESHOLD),
+        "per_image_accuracy": forensics.accuracy(real_img, colorized_img, THRESHOLD),
         "per_image_accuracy_ci": forensics.bootstrap_interval(
             real_img, colorized_img, lambda r, c: forensics.accuracy(r, c, THRESHOLD), n_boot,
             seed=seed),
         "auc_ci": forensics.bootstrap_interval(real_img, colorized_img, forensics.auc, n_boot,
                                                seed=seed),
-        "confusion": metrics.confusion(real_img, colorized_img, THRESHOLD).tolist(),
-        "auc": curve["auc"],
-        "roc": {"fpr": curve["fpr"], "tpr": curve["tpr"]},
+        "confusion": forensics.confusion(real_img, colorized_img, THRESHOLD).tolist(),
+        "auc": forensics.auc(real_img, colorized_img),
+        "roc": forensics.roc_curve(real_img, colorized_img),
         "real_scores": real_img.tolist(),
         "colorized_scores": colorized_img.tolist(),
     }
 
 
-def detector_photos(train_records: Sequence[ImageRecord], photos: int = DETECTOR_PHOTOS,
+def detector_photos(train_records: Sequence[ImageRecord], photos: int = DetectorPlan.photos,
                     val_fraction: float = 0.25,
                     seed: int = 0) -> tuple[list[ImageRecord], list[ImageRecord]]:
     """At most ``photos`` train-split photos spread over the breeds (every k-th), split into
@@ -136,18 +137,17 @@ def _labels(batch: dict[str, np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
 
 
 def detectors_report(train_batch: dict[str, np.ndarray], val_batch: dict[str, np.ndarray],
-                     test_batch: dict[str, np.ndarray], epochs: int = DETECTOR_EPOCHS,
+                     test_batch: dict[str, np.ndarray], plan: DetectorPlan = DetectorPlan(),
                      seed: int = 0, verbose: int = 0, n_boot: int = 1000,
-                     features: tuple[float, Any] | None = (0.5, "imagenet"),
                      baselines: dict[str, Any] | None = None,
                      ) -> tuple[dict[str, Any], dict[str, Any]]:
     """The forensic section of notebook 05 and ``evaluate``: the one-number baselines, the small
-    CNN from scratch and (``features = (alpha, weights)``, None to skip) a head on frozen
-    MobileNetV2 features, each with its threshold calibrated on ``val_batch`` and test figures
-    with 95% bootstrap intervals; how far each detector's test AUC is above the colourfulness
-    bar (paired bootstrap interval). Returns ``(report, {"cnn": model, "features": model,
-    "extractor": model})``. ``baselines``: :func:`forensics.baseline_report` of the same
-    batches when already computed."""
+    CNN from scratch and a head on frozen MobileNetV2 features (left out, with the reason, when
+    ``plan.features_skipped``), trained as ``plan`` says, each with its threshold calibrated on
+    ``val_batch`` and test figures with 95% bootstrap intervals; how far each detector's test
+    AUC is above the colourfulness bar (paired bootstrap interval). Returns ``(report, {"cnn":
+    model, "features": model, "extractor": model})``. ``baselines``:
+    :func:`forensics.baseline_report` of the same batches when already computed."""
     from colorgan_utils import detector
 
     report: dict[str, Any] = {
@@ -159,7 +159,8 @@ def detectors_report(train_batch: dict[str, np.ndarray], val_batch: dict[str, np
     models: dict[str, Any] = {}
     scores: dict[str, dict[str, tuple[np.ndarray, np.ndarray]]] = {}
     cnn, history = detector.train_detector(*_labels(train_batch), *_labels(val_batch),
-                                           epochs=epochs, seed=seed, verbose=verbose)
+                                           epochs=plan.epochs, patience=plan.patience,
+                                           seed=seed, verbose=verbose)
     models["cnn"] = cnn
     scores["cnn"] = {name: (detector.detector_scores(cnn, b["real"]),
                             detector.detector_scores(cnn, b["colorized"]))
@@ -167,20 +168,23 @@ def detectors_report(train_batch: dict[str, np.ndarray], val_batch: dict[str, np
                                      ("test", test_batch))}
     report["cnn"] = {"epochs_run": len(history["val_auc"]), "best_epoch": history["best_epoch"] + 1,
                      "history": {k: v for k, v in history.items() if k != "best_epoch"}}
-    if features is not None:
-        extractor = detector.feature_extractor(*features)
+    if plan.features_skipped:
+        report["features"] = {"measured": False, "why": plan.features_skipped}
+    else:
+        extractor = detector.feature_extractor(plan.alpha, plan.weights)
         models["extractor"] = extractor
         feats = {name: (detector.image_features(extractor, b["real"]),
                         detector.image_features(extractor, b["colorized"]))
                  for name, b in (("train", train_batch), ("val", val_batch), ("test", test_batch))}
-        head, history = detector.train_feature_detector(*feats["train"], *feats["val"],
-                                                        seed=seed, verbose=0)
+        head, history = detector.train_feature_detector(
+            *feats["train"], *feats["val"], epochs=plan.feature_epochs,
+            patience=plan.feature_patience, seed=seed, verbose=0)
         models["features"] = head
         scores["features"] = {name: (detector.detector_scores(head, f[0]),
                                      detector.detector_scores(head, f[1]))
                               for name, f in feats.items()}
-        report["features"] = {"alpha": float(features[0]),
-                              "imagenet": features[1] is not None,
+        report["features"] = {"alpha": float(plan.alpha),
+                              "imagenet": plan.weights is not None,
                               "epochs_run": len(history["val_auc"]),
                               "best_epoch": history["best_epoch"] + 1,
                               "history": {k: v for k, v in history.items() if k != "best_epoch"}}
@@ -195,51 +199,127 @@ def detectors_report(train_batch: dict[str, np.ndarray], val_batch: dict[str, np
     return report, models
 
 
+def measured_detectors(detectors: dict[str, Any]) -> list[str]:
+    """The detectors of a :func:`detectors_report` that were measured (``cnn``, ``features``)."""
+    return [k for k in ("cnn", "features")
+            if k in detectors and detectors[k].get("measured", True)]
+
+
+class Evaluation:
+    """The steps of notebook 05 and ``evaluate``, in order, each adding its part to one
+    JSON-ready :attr:`result` (:meth:`save` writes it): :meth:`quality`, :meth:`per_breed`,
+    :meth:`colour_distributions`, :meth:`discriminator`, :meth:`baselines`,
+    :meth:`detectors`. :func:`evaluate_run` runs them all; the notebook runs them one by one
+    and shows each figure between them."""
+
+    def __init__(self, generator: keras.Model, discriminator: keras.Model | None,
+                 test_records: Sequence[ImageRecord], cfg: Config, run: str | None = None,
+                 split: str = "test", n_boot: int = 1000) -> None:
+        if not test_records:
+            raise ValueError("no photos to evaluate on")
+        self.generator, self.disc, self.cfg, self.n_boot = generator, discriminator, cfg, n_boot
+        self.records = list(test_records)
+        self.batch = colorize_records(generator, self.records, cfg)
+        self.breeds = [r.breed_name for r in self.records]
+        self.models: dict[str, Any] = {}
+        self.fit_batch: dict[str, np.ndarray] | None = None
+        self.val_batch: dict[str, np.ndarray] | None = None
+        self.result: dict[str, Any] = {
+            "run": run,
+            "split": split,
+            "generator_file": getattr(generator, "source_file", None),
+            "discriminator_file": getattr(discriminator, "source_file", None),
+            "images": int(len(self.batch["real"])),
+            "image_size": int(training_size(generator)),
+            "threshold": THRESHOLD,
+        }
+
+    def quality(self) -> dict[str, Any]:
+        """PSNR, SSIM, CIEDE2000, colourfulness, hue agreement, L1 (:func:`quality_report`)."""
+        part = quality_report(self.batch)
+        self.result.update(part)
+        return part
+
+    def per_breed(self) -> dict[str, dict[str, float]]:
+        self.result["per_breed"] = per_breed_report(self.batch, self.breeds)
+        return self.result["per_breed"]
+
+    def colour_distributions(self) -> dict[str, Any]:
+        self.result["colour_distributions"] = forensics.colour_distributions(
+            self.batch["real"], self.batch["colorized"])
+        return self.result["colour_distributions"]
+
+    def discriminator(self) -> dict[str, Any] | None:
+        """The GAN's own discriminator (:func:`discriminator_report`); None without one."""
+        if self.disc is None:
+            return None
+        self.result["discriminator"] = discriminator_report(self.disc, self.batch, self.n_boot,
+                                                            self.cfg.seed)
+        return self.result["discriminator"]
+
+    def baselines(self, train_records: Sequence[ImageRecord],
+                  plan: DetectorPlan) -> dict[str, Any] | None:
+        """Colorize the detectors' photos (``plan.photos`` of ``train_records``, their own
+        train and validation photos) and judge the one-number baselines. Refused, with the
+        reason in the result, when the photos evaluated include train-split photos the
+        detectors would learn from (``--split all`` or ``train``): a detector scored on its
+        own training photos says nothing."""
+        if not plan.epochs or not train_records:
+            return None
+        evaluated = {str(r.path) for r in self.records}
+        seen = sum(str(r.path) in evaluated for r in train_records)
+        if seen:
+            why = (f"not measured: {seen} of the {len(self.records)} photos evaluated are "
+                   "train-split photos the detectors learn from (evaluate --split test or val "
+                   "to measure them on photos they never saw)")
+            self.result["detectors"] = {"measured": False, "why": why}
+            print(f"note: detectors {why}")
+            return None
+        fit, val = detector_photos(train_records, plan.photos, seed=self.cfg.seed)
+        self.fit_records, self.val_records = fit, val
+        self.fit_batch = colorize_records(self.generator, fit, self.cfg)
+        self.val_batch = colorize_records(self.generator, val, self.cfg)
+        self.result["detectors"] = {"baselines": forensics.baseline_report(
+            self.val_batch, self.batch, self.n_boot, self.cfg.seed)}
+        return self.result["detectors"]["baselines"]
+
+    def detectors(self, plan: DetectorPlan, verbose: int = 0) -> dict[str, Any] | None:
+        """The two detectors (:func:`detectors_report`) on the photos :meth:`baselines`
+        colorized, and the per-breed accuracy of the stronger one."""
+        if self.fit_batch is None or self.val_batch is None:
+            return None
+        report, self.models = detectors_report(
+            self.fit_batch, self.val_batch, self.batch, plan, self.cfg.seed, verbose,
+            self.n_boot, self.result["detectors"]["baselines"])
+        names = measured_detectors(report)
+        report["per_breed_detector"] = name = forensics.strongest({k: report[k] for k in names})
+        report["per_breed"] = forensics.per_breed_accuracy(
+            report[name]["test_real_scores"], report[name]["test_colorized_scores"],
+            report[name]["threshold"], self.breeds)
+        self.result["detectors"] = report
+        return report
+
+    def save(self, path: str | os.PathLike) -> Path:
+        return save_json(self.result, path)
+
+
 def evaluate_run(generator: keras.Model, discriminator: keras.Model | None,
                  test_records: Sequence[ImageRecord], cfg: Config,
                  train_records: Sequence[ImageRecord] | None = None,
-                 detector_epochs: int = 0, run: str | None = None,
-                 verbose: int = 0, detector_photos_n: int = DETECTOR_PHOTOS,
-                 n_boot: int = 1000) -> dict[str, Any]:
-    """Every figure of notebook 05 as JSON-ready data (see the README's results table):
-    quality against the gray baseline, per breed, the GAN discriminator's verdict, and (with
-    ``detector_epochs`` and ``train_records``) the forensic section, :func:`detectors_report`,
-    whose detectors learn from at most ``detector_photos_n`` train-split photos."""
-    if not test_records:
-        raise ValueError("no photos to evaluate on")
-    batch = colorize_records(generator, test_records, cfg)
-    result: dict[str, Any] = {
-        "run": run,
-        "generator_file": getattr(generator, "source_file", None),
-        "discriminator_file": getattr(discriminator, "source_file", None),
-        "images": int(len(batch["real"])),
-        "image_size": int(training_size(generator)),
-        "threshold": THRESHOLD,
-        **quality_report(batch),
-        "per_breed": per_breed_report(batch, [r.breed_name for r in test_records]),
-        "colour_distributions": forensics.colour_distributions(batch["real"],
-                                                               batch["colorized"]),
-    }
-    if discriminator is not None:
-        result["discriminator"] = discriminator_report(discriminator, batch, n_boot, cfg.seed)
-    if detector_epochs and train_records:
-        fit_records, val_records = detector_photos(train_records, detector_photos_n,
-                                                   seed=cfg.seed)
-        train_batch = colorize_records(generator, fit_records, cfg)
-        val_batch = colorize_records(generator, val_records, cfg)
-        alpha = cfg.encoder_alpha if cfg.encoder == "mobilenetv2" else 0.5
-        weights = resolve_weights(cfg.replace(encoder="mobilenetv2",
-                                              encoder_alpha=alpha)).encoder_weights
-        result["detectors"], _ = detectors_report(train_batch, val_batch, batch, detector_epochs,
-                                                  cfg.seed, verbose, n_boot, (alpha, weights))
-        dets = result["detectors"]
-        name = forensics.strongest({k: dets[k] for k in ("cnn", "features") if k in dets})
-        best = dets[name]
-        dets["per_breed_detector"] = name
-        dets["per_breed"] = forensics.per_breed_accuracy(
-            best["test_real_scores"], best["test_colorized_scores"], best["threshold"],
-            [r.breed_name for r in test_records])
-    return result
+                 plan: DetectorPlan | None = None, run: str | None = None,
+                 verbose: int = 0, n_boot: int = 1000, split: str = "test") -> dict[str, Any]:
+    """Every figure of notebook 05 as JSON-ready data (see the README's results table): all
+    the steps of :class:`Evaluation`; the detectors (with ``train_records``) as ``plan``
+    says, none without a plan or with ``plan.epochs`` 0."""
+    ev = Evaluation(generator, discriminator, test_records, cfg, run, split, n_boot)
+    ev.quality()
+    ev.per_breed()
+    ev.colour_distributions()
+    ev.discriminator()
+    if plan is not None and train_records:
+        ev.baselines(train_records, plan)
+        ev.detectors(plan, verbose)
+    return ev.result
 
 
 def format_table(result: dict[str, Any]) -> str:
@@ -273,28 +353,32 @@ def format_table(result: dict[str, Any]) -> str:
                   f"[{d['auc_ci'][0]:.3f}, {d['auc_ci'][1]:.3f}]; mismatched pairs (another "
                   f"photo's real colours) called colorized: {d['mismatch_rejection']:.1%} "
                   f"[{d['mismatch_rejection_ci'][0]:.1%}, {d['mismatch_rejection_ci'][1]:.1%}]"]
-    if "detectors" in result:
+    if "detectors" in result and not result["detectors"].get("measured", True):
+        lines += ["", f"Detectors {result['detectors']['why']}"]
+    elif "detectors" in result:
         d = result["detectors"]
         lines += ["", f"Telling real from colorized ({d['test_photos']} test photos, each once "
                   f"real and once colorized; thresholds chosen on {d['val_photos']} validation "
-                  f"photos; detectors trained on {d['train_photos']}; [95% interval]):",
+                  f"photos; detectors trained on {d['train_photos']} others; [95% interval]):",
                   f"{'':<28}{'test acc':>9}{'':>16}{'test AUC':>9}{'':>16}{'train acc':>10}"]
         rows = [(f"{name} (no training)", r) for name, r in d["baselines"].items()]
         rows += [(label, d[key]) for key, label in (("cnn", "small CNN (from scratch)"),
                                                      ("features", "MobileNetV2 features"))
-                 if key in d]
+                 if key in measured_detectors(d)]
         for label, r in rows:
             a, u = r["test_accuracy_ci"], r["test_auc_ci"]
             train = f"{r['train_accuracy']:>10.1%}" if "train_accuracy" in r else ""
             lines.append(f"{label:<28}{r['test_accuracy']:>9.1%} [{a[0]:.1%}, {a[1]:.1%}]"
                          f"{r['test_auc']:>9.3f} [{u[0]:.3f}, {u[1]:.3f}]{train}")
         for key, label in (("cnn", "small CNN"), ("features", "MobileNetV2 features")):
-            if key in d:
+            if key in measured_detectors(d):
                 v = d[key]["vs_colourfulness"]
                 verdict = ("beats" if v["ci"][0] > 0 else "falls short of" if v["ci"][1] < 0
                            else "does not clearly beat")
                 lines.append(f"{label} {verdict} the colourfulness bar: AUC "
                              f"{v['difference']:+.3f} [{v['ci'][0]:+.3f}, {v['ci'][1]:+.3f}]")
+            elif key in d:
+                lines.append(f"{label}: not measured ({d[key]['why']})")
     return "\n".join(lines)
 
 

@@ -60,14 +60,31 @@ def auc(real: Sequence[float], colorized: Sequence[float]) -> float:
     return float((below + 0.5 * ties).sum() / (len(r) * len(c)))
 
 
-def accuracy(real: Sequence[float], colorized: Sequence[float], threshold: float) -> float:
+def sigmoid(x: np.ndarray) -> np.ndarray:
+    """P(real) from a logit."""
+    return 1.0 / (1.0 + np.exp(-np.asarray(x, np.float64)))
+
+
+def confusion(real: Sequence[float], colorized: Sequence[float],
+              threshold: float = 0.5) -> np.ndarray:
+    """2x2 counts, rows = truth (real, colorized), columns = verdict (real, colorized), calling
+    ``score > threshold`` real (a score exactly at the threshold is a "colorized" verdict)."""
+    r = np.asarray(real) > threshold
+    f = np.asarray(colorized) > threshold
+    return np.array([[int(r.sum()), int((~r).sum())], [int(f.sum()), int((~f).sum())]])
+
+
+def accuracy(real: Sequence[float], colorized: Sequence[float], threshold: float = 0.5) -> float:
     """Share of right verdicts, real and colorized together, calling ``score > threshold``
-    real (:func:`colorgan_utils.metrics.accuracy`, for scores on any scale)."""
-    return metrics.accuracy(real, colorized, threshold)
+    real (scores on any scale)."""
+    cm = confusion(real, colorized, threshold)
+    return float((cm[0, 0] + cm[1, 1]) / max(cm.sum(), 1))
 
 
 def roc_curve(real: Sequence[float], colorized: Sequence[float]) -> dict[str, list[float]]:
-    """False and true positive rates at every distinct threshold, from (1, 1) to (0, 0)."""
+    """False and true positive rates ("real" positive: the false positives are colorized photos
+    called real) at every distinct threshold, from (1, 1) to (0, 0); its trapezoid area is
+    :func:`auc`."""
     r, c = np.asarray(real, np.float64), np.asarray(colorized, np.float64)
     cuts = np.r_[-np.inf, np.unique(np.r_[r, c])]
     tpr = [(r > t).mean() for t in cuts]
@@ -131,7 +148,7 @@ def score_report(val_real: Sequence[float], val_colorized: Sequence[float],
         "test_accuracy_ci": bootstrap_interval(test_real, test_colorized, acc, n_boot, seed=seed),
         "test_auc": auc(test_real, test_colorized),
         "test_auc_ci": bootstrap_interval(test_real, test_colorized, auc, n_boot, seed=seed),
-        "confusion": metrics.confusion(test_real, test_colorized, t).tolist(),
+        "confusion": confusion(test_real, test_colorized, t).tolist(),
         "roc": roc_curve(test_real, test_colorized),
     }
     if train_real is not None and train_colorized is not None:

@@ -1,4 +1,6 @@
-"""Quality and real-vs-colorized metrics, from scikit-image and Keras where they exist.
+"""Colour quality metrics, from scikit-image where it has them: how close a colorization is to
+the real photo, and how colourful it is. Whether a photo is real or colorized (AUC, ROC,
+thresholds, intervals) is :mod:`colorgan_utils.forensics`'s question.
 
 Taught in notebook 05 (``05_real_vs_fake_evaluation.ipynb``). Images are float RGB in [0, 1]
 (``data_range=1``); batches are ``[N, H, W, 3]``.
@@ -6,7 +8,7 @@ Taught in notebook 05 (``05_real_vs_fake_evaluation.ipynb``). Images are float R
 
 from __future__ import annotations
 
-from typing import Any, Sequence
+from typing import Any
 
 import numpy as np
 from skimage.color import deltaE_ciede2000, rgb2lab
@@ -109,48 +111,3 @@ def quality_table(real: np.ndarray, outputs: dict[str, np.ndarray]) -> dict[str,
              for name, out in outputs.items()}
     table["real"] = {"colorfulness": colorfulness(real)}
     return table
-
-
-# ------------------------------------------------------------------ real vs colorized
-
-
-def sigmoid(x: np.ndarray) -> np.ndarray:
-    return 1.0 / (1.0 + np.exp(-np.asarray(x, np.float64)))
-
-
-def confusion(real_scores: Sequence[float], colorized_scores: Sequence[float],
-              threshold: float = 0.5) -> np.ndarray:
-    """2x2 counts, rows = truth (real, colorized), columns = verdict (real, colorized), for
-    probability scores where ``score > threshold`` means "real"."""
-    r = np.asarray(real_scores) > threshold
-    f = np.asarray(colorized_scores) > threshold
-    return np.array([[int(r.sum()), int((~r).sum())], [int(f.sum()), int((~f).sum())]])
-
-
-def accuracy(real_scores: Sequence[float], colorized_scores: Sequence[float],
-             threshold: float = 0.5) -> float:
-    """Fraction of right verdicts over real and colorized together, at ``threshold``."""
-    cm = confusion(real_scores, colorized_scores, threshold)
-    return float((cm[0, 0] + cm[1, 1]) / max(cm.sum(), 1))
-
-
-def roc(real_scores: Sequence[float], colorized_scores: Sequence[float]) -> dict[str, object]:
-    """ROC curve and AUC ("real" is the positive class) from ``keras.metrics.AUC``, evaluated at
-    every distinct score, so the curve is exact. Scores must be probabilities in [0, 1]."""
-    import keras
-
-    y_true = np.concatenate([np.ones(len(real_scores)), np.zeros(len(colorized_scores))])
-    y_pred = np.clip(np.concatenate([real_scores, colorized_scores]).astype(np.float64), 0, 1)
-    cuts = np.unique(y_pred)
-    cuts = np.unique(np.concatenate([(cuts[:-1] + cuts[1:]) / 2, [0.0, 1.0]]))[1:-1]
-    thresholds = cuts.tolist() if len(cuts) else [0.5]
-    metric = keras.metrics.AUC(thresholds=thresholds, curve="ROC", summation_method="interpolation")
-    metric.update_state(y_true, y_pred)
-    tp = np.asarray(metric.true_positives)
-    fp = np.asarray(metric.false_positives)
-    fn = np.asarray(metric.false_negatives)
-    tn = np.asarray(metric.true_negatives)
-    tpr = tp / np.maximum(tp + fn, 1)
-    fpr = fp / np.maximum(fp + tn, 1)
-    return {"auc": float(metric.result()), "fpr": fpr.tolist(), "tpr": tpr.tolist(),
-            "thresholds": [float(t) for t in np.asarray(metric.thresholds)]}

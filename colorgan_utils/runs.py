@@ -229,6 +229,14 @@ def run_config(run: str | os.PathLike | None, default: Any) -> Any:
     return Config(**known)
 
 
+def evaluation_config(run: str | os.PathLike | None, generator: Any, default: Any) -> Any:
+    """:func:`run_config` at the generator's own size: the settings ``evaluate`` and notebook
+    05 colorize and split with."""
+    from colorgan_utils.models import training_size
+
+    return run_config(run, default).replace(image_size=training_size(generator))
+
+
 # history.csv columns written under older names
 RENAMED = {"d_fake_acc": "d_colorized_acc", "val_d_fake_acc": "val_d_colorized_acc"}
 
@@ -501,14 +509,34 @@ def _load_keras(path: Path) -> Any:
     return models.with_current_policy(keras.models.load_model(path))
 
 
+def _names_annealed_mean(path: Path) -> bool:
+    """Whether a generator file's architecture uses colour as classes' ``AnnealedMean`` layer
+    (only then is :mod:`colorgan_utils.colour_classes` imported to load it). An unreadable
+    file says no here; loading it reports the damage."""
+    import zipfile
+
+    try:
+        if path.suffix == ".npz":
+            import numpy as np
+
+            with np.load(path) as f:
+                text = str(f["config"])
+        else:
+            with zipfile.ZipFile(path) as z:
+                text = z.read("config.json").decode("utf-8", "replace")
+    except Exception:  # noqa: BLE001  (a damaged file: load_generator names it)
+        return False
+    return "AnnealedMean" in text
+
+
 def load_generator(path: str | os.PathLike) -> Any:
     """A generator from a ``.keras`` file or a compact ``.npz`` file; anything else (e.g. a
     discriminator file, a damaged file) raises :class:`RunError` naming the file."""
-    from colorgan_utils import colour_classes  # noqa: F401  (registers its AnnealedMean layer)
-
     path = Path(path).expanduser()
     if not path.is_file():
         raise RunError(f"{path}: no such generator file")
+    if _names_annealed_mean(path):  # colour as classes (opt-in): register its decoding layer
+        from colorgan_utils import colour_classes  # noqa: F401
     try:
         model = load_compact(path) if path.suffix == ".npz" else _load_keras(path)
     except Exception as exc:  # keras raises many kinds on a damaged zip

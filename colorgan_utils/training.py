@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 import keras
 import tensorflow as tf
@@ -66,7 +66,8 @@ def set_precision(cfg: Config) -> str:
 
 def train(cfg: Config, run_dir: str | os.PathLike, epochs: int | None = None,
           strategy: Any = None, verbose: int | str = "auto", splits: dict | None = None,
-          extra_callbacks: list | None = None) -> RunResult:
+          extra_callbacks: list | None = None,
+          build_gan: Callable[[Config], ColorGAN] | None = None) -> RunResult:
     """Train (or resume) a run in ``run_dir`` on the photos in ``cfg.data_dir`` (set it with
     :func:`colorgan_utils.data.locate`), or on ``splits`` when given; returns its history.
 
@@ -75,6 +76,11 @@ def train(cfg: Config, run_dir: str | os.PathLike, epochs: int | None = None,
     (``train.lock``). Nothing is written to a new folder before the first epoch can start. A
     non-finite loss raises :class:`TrainingError` naming the epoch and the last good
     checkpoint; so does a checkpoint that does not fit the model.
+
+    ``build_gan(cfg)`` builds the (uncompiled) GAN to train, its generator and discriminator
+    included (default :func:`build_gan`, the course's ColorGAN); colour as classes passes
+    :func:`colorgan_utils.colour_classes.gan_builder`'s. It is called inside the distribution
+    strategy's scope with the run's settings.
     """
     run_dir = Path(run_dir).expanduser()
     epochs = int(cfg.epochs if epochs is None else epochs)
@@ -90,11 +96,21 @@ def train(cfg: Config, run_dir: str | os.PathLike, epochs: int | None = None,
     _writable(run_dir)
     with runs.lock(run_dir):
         return _train_locked(cfg, run_dir, epochs, strategy, verbose, splits,
-                             extra_callbacks)
+                             extra_callbacks, build_gan or default_gan)
+
+
+def default_gan(cfg: Config) -> ColorGAN:
+    """The course's GAN for these settings: :func:`~colorgan_utils.models.build_models`'
+    generator and discriminator, an L1 colour term, the warm-up, mismatched pairs and the
+    adversarial loss the settings name (notebook 04)."""
+    generator, discriminator = build_models(cfg)
+    return ColorGAN(generator, discriminator, L1Colour(cfg.l1_lambda), cfg.warmup_epochs,
+                    mismatch_weight=cfg.mismatch_weight, gan_loss=cfg.gan_loss)
 
 
 def _train_locked(cfg: Config, run_dir: Path, epochs: int, strategy: Any,
-                  verbose: Any, splits: dict | None, extra_callbacks: list | None) -> RunResult:
+                  verbose: Any, splits: dict | None, extra_callbacks: list | None,
+                  build_gan: Callable[[Config], ColorGAN]) -> RunResult:
     ready = runs.prepare(run_dir, cfg, epochs, splits)
     if ready.finished:
         return RunResult(run_dir, ready.history, epochs, already_finished=True)
@@ -118,11 +134,11 @@ def _train_locked(cfg: Config, run_dir: Path, epochs: int, strategy: Any,
     policy = set_precision(cfg)
     strategy = strategy or env.get_strategy()
     with strategy.scope():
-        generator, discriminator = build_models(build)
+        gan = build_gan(build)
+        if not isinstance(gan, ColorGAN):
+            raise TrainingError(f"build_gan returned a {type(gan).__name__}, not a ColorGAN")
         if start is not None:
-            _start_from(generator, start, cfg.init_generator)
-        gan = ColorGAN(generator, discriminator, L1Colour(cfg.l1_lambda), cfg.warmup_epochs,
-                       mismatch_weight=cfg.mismatch_weight, gan_loss=cfg.gan_loss)
+            _start_from(gan.generator, start, cfg.init_generator)
         gan.compile(**optimizers(cfg, epochs * steps), jit_compile=cfg.jit_compile)
     stop = StopOnNonFinite(run_dir)
     backup = ResumableBackup(run_dir / runs.BACKUP)

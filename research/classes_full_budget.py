@@ -66,7 +66,7 @@ def main() -> None:
                              "pixels, real | gray | f | h (read back from --json if it exists)")
     args = parser.parse_args()
 
-    from encoder_ablation import RULE, VARIANTS, choose, measure, print_table, with_classes
+    from encoder_ablation import RULE, VARIANTS, choose, classes_gan, measure, print_table
 
     from colorgan_utils.config import get_config
     from colorgan_utils.data import load_splits
@@ -79,8 +79,8 @@ def main() -> None:
     _, splits = load_splits(cfg)
     run = Path(args.out)
     t0 = time.monotonic()
-    with with_classes(cfg, splits["train"], args.mix):
-        train(cfg, run, splits=splits, verbose=2)
+    train(cfg, run, splits=splits, verbose=2,
+          build_gan=classes_gan(cfg, splits["train"], args.mix))
     wall = time.monotonic() - t0
     history = read_history(run / HISTORY)
     h, _ = load_run(run, verbose=False)

@@ -19,7 +19,6 @@ Resumable: a variant whose run folder has a result is only read back.
 from __future__ import annotations
 
 import argparse
-import contextlib
 import json
 import time
 from pathlib import Path
@@ -39,7 +38,7 @@ VARIANTS = {
     "f_mbv2_050": dict(MB, encoder_alpha=0.5),
     "g_mbv2_l1_30": dict(MB, l1_lambda=30.0),
     # f with colour as classes (colorgan_utils.colour_classes): the bin head on the pretrained
-    # U-Net, 10 x the rebalanced cross-entropy instead of 100 x L1 (see with_classes)
+    # U-Net, 10 x the rebalanced cross-entropy instead of 100 x L1 (see classes_gan)
     "h_mbv2_050_classes": dict(MB, encoder_alpha=0.5),
 }
 CLASSES = {"h_mbv2_050_classes"}
@@ -48,37 +47,20 @@ RULE = ("smallest dCF among variants with CIEDE2000 <= gray - 1.5 and PSNR >= gr
 VETO_SHARE = 0.01
 
 
-class with_classes:
-    """Inside this block ``train()`` builds colour as classes: the bin head of
-    :func:`colour_classes.class_generator` on the generator it builds, and
+def classes_gan(cfg, records, mix: float | None = None):
+    """``train(build_gan=...)`` for colour as classes: the bin head of
+    :func:`colour_classes.class_generator` on the generator the settings build, and
     :class:`colour_classes.ClassColorGAN` weighted by the training photos' prior (up to 500
     photos); everything else (optimizers, warm-up, encoder schedule, averaged generator, best
-    epoch by validation L1, backup) is ``train()``'s own."""
+    epoch, backup) is ``train()``'s own."""
+    from colorgan_utils import colour_classes
+    from colorgan_utils.data import make_dataset
 
-    def __init__(self, cfg, records, mix: float | None = None) -> None:
-        from colorgan_utils import colour_classes
-        from colorgan_utils.data import make_dataset
-
-        picks = records[:: max(1, len(records) // 500)]
-        ds = make_dataset(picks, cfg, training=False, cache=False)
-        mix = colour_classes.PRIOR_MIX if mix is None else mix
-        self.weights = colour_classes.prior_of((ab for _, ab in ds), mix)["weights"]
-
-    def __enter__(self):
-        from colorgan_utils import colour_classes, training
-
-        self.saved = training.build_models, training.ColorGAN
-        build = self.saved[0]
-        training.build_models = lambda c: (lambda g, d: (colour_classes.class_generator(g), d))(
-            *build(c))
-        training.ColorGAN = lambda g, d, loss, warmup: colour_classes.ClassColorGAN(
-            g, d, class_weights=self.weights, warmup_epochs=warmup)
-        return self
-
-    def __exit__(self, *exc) -> None:
-        from colorgan_utils import training
-
-        training.build_models, training.ColorGAN = self.saved
+    picks = records[:: max(1, len(records) // 500)]
+    ds = make_dataset(picks, cfg, training=False, cache=False)
+    mix = colour_classes.PRIOR_MIX if mix is None else mix
+    weights = colour_classes.prior_of((ab for _, ab in ds), mix)["weights"]
+    return colour_classes.gan_builder(weights)
 
 
 class StopAt(keras.callbacks.Callback):
@@ -178,10 +160,9 @@ def main() -> None:
         else:
             cfg = base.replace(**VARIANTS[name])
             t0 = time.monotonic()
-            with (with_classes(cfg, splits["train"]) if name in CLASSES
-                  else contextlib.nullcontext()):
-                hist = train(cfg.replace(data_dir=args.data), run, splits=splits, verbose=2,
-                             extra_callbacks=[StopAt(args.seconds)]).history
+            build = classes_gan(cfg, splits["train"]) if name in CLASSES else None
+            hist = train(cfg.replace(data_dir=args.data), run, splits=splits, verbose=2,
+                         extra_callbacks=[StopAt(args.seconds)], build_gan=build).history
             generator, _ = load_run(run, verbose=False)
             info = {"wall_s": time.monotonic() - t0, "epochs": len(hist),
                     "photos_seen": sum(round(h["images_per_s"] * h["epoch_seconds"])

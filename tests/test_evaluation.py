@@ -13,9 +13,11 @@ from skimage import color as skcolor
 from colorgan_utils.colorize import colorize_files, read_photo
 from colorgan_utils.config import get_config
 from colorgan_utils.detector import build_detector, grad_cam
+from colorgan_utils.detector import plan as detector_plan
 from colorgan_utils.evaluation import evaluate_run, format_table
 from colorgan_utils.runs import load_run
-from colorgan_utils.metrics import colorfulness, roc
+from colorgan_utils.forensics import roc_curve
+from colorgan_utils.metrics import colorfulness
 from colorgan_utils.models import build_generator
 from colorgan_utils.training import train
 from colorgan_utils.viz import wipe
@@ -82,7 +84,8 @@ def test_evaluation_figures_are_the_known_answers(run_dir, splits):
 
     generator, disc = load_run(run_dir)
     assert disc is not None
-    res = evaluate_run(generator, disc, splits["test"], CFG, splits["train"], detector_epochs=1)
+    res = evaluate_run(generator, disc, splits["test"], CFG, splits["train"],
+                       detector_plan(CFG, epochs=1))
     n = len(splits["test"])
     assert res["images"] == n and res["image_size"] == 32
     batch = colorize_records(generator, splits["test"], CFG)
@@ -150,6 +153,55 @@ def test_cli_evaluate_writes_json(run_dir, data_dir, tmp_path):
     assert f"generator: {run_dir / 'generator_best.keras'}" in res.stdout
     assert "beat" in res.stdout or "falls short" in res.stdout  # the bar, said plainly
     assert "PSNR" in res.stdout
+
+
+def test_detectors_are_not_scored_on_photos_they_learn_from(run_dir, splits, data_dir, tmp_path):
+    """``--split all`` (or train) evaluates the photos the detectors would learn from: the
+    detectors are not measured, and the JSON and the table say why; quality still is."""
+    generator, disc = load_run(run_dir)
+    every = sum(splits.values(), [])
+    res = evaluate_run(generator, disc, every, CFG, splits["train"], detector_plan(CFG, 1),
+                       split="all")
+    assert res["detectors"]["measured"] is False
+    assert f"{len(splits['train'])} of the {len(every)} photos evaluated are train-split" \
+        in res["detectors"]["why"]
+    assert res["quality"]["model"]["psnr"] > 0 and res["split"] == "all"
+    assert "Detectors not measured" in format_table(res)
+    out = tmp_path / "all.json"
+    cli = subprocess.run([sys.executable, "-m", "colorgan_utils", "evaluate", "--run",
+                          str(run_dir), "--data", str(data_dir), "--out", str(out),
+                          "--split", "all", "--detector-epochs", "1"], capture_output=True,
+                         text=True, cwd=ROOT, env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"})
+    assert cli.returncode == 0, cli.stderr[-2000:]
+    assert "Detectors not measured" in cli.stdout and "trained on" not in cli.stdout
+    assert json.loads(out.read_text())["detectors"]["measured"] is False
+
+
+def test_evaluate_without_the_feature_detector_s_file_measures_the_rest_and_writes_json(
+        run_dir, data_dir, tmp_path, monkeypatch, capsys):
+    """Offline, without the MobileNetV2 file: the plan says so before any work, and evaluate
+    finishes everything else, writes the JSON and marks that detector as not measured."""
+    from colorgan_utils import encoder
+    from colorgan_utils.cli import main
+
+    monkeypatch.setenv("KERAS_HOME", str(tmp_path / "empty_cache"))
+    monkeypatch.delenv("COLORGAN_SMOKE", raising=False)  # the cpu preset: no random stand-in
+    monkeypatch.setattr(encoder, "ORIGIN", (tmp_path / "offline").as_uri() + "/")
+    plan = detector_plan(CFG.replace(preset="cpu"), epochs=1)
+    assert plan.features_skipped and "cannot get the encoder weights" in plan.features_skipped
+    assert "will not be measured" in capsys.readouterr().out
+    out = tmp_path / "metrics.json"
+    status = main(["evaluate", "--run", str(run_dir), "--data", str(data_dir), "--out", str(out),
+                   "--preset", "cpu", "--detector-epochs", "1"])
+    assert status == 0
+    data = json.loads(out.read_text())
+    assert data["detectors"]["features"]["measured"] is False
+    assert "cannot get the encoder weights" in data["detectors"]["features"]["why"]
+    assert data["detectors"]["cnn"]["test_auc"] >= 0 and "quality" in data
+    assert data["detectors"]["per_breed_detector"] == "cnn"
+    printed = capsys.readouterr()
+    assert "MobileNetV2 features: not measured" in printed.out
+    assert "NOT the MobileNetV2-feature detector" in printed.err  # said before the work
 
 
 def test_missing_run_is_named(tmp_path):
@@ -427,8 +479,7 @@ def test_discriminator_report_on_known_logits():
     assert rep["confusion"] == [[n, 0], [0, n]]
     np.testing.assert_allclose(rep["real_scores"], 1 / (1 + np.exp(-0.3)), rtol=1e-6)
     np.testing.assert_allclose(rep["colorized_scores"], 1 / (1 + np.exp(0.3)), rtol=1e-6)
-    assert rep["roc"] == {k: v for k, v in roc(rep["real_scores"],
-                                               rep["colorized_scores"]).items() if k in ("fpr", "tpr")}
+    assert rep["roc"] == roc_curve(rep["real_scores"], rep["colorized_scores"])
     # a patch logit of exactly 0 is a "colorized" verdict (P(real) = 0.5 is not above 0.5)
     tie = discriminator_report(_known_discriminator(0.0), batch)
     assert tie["per_patch_real_acc"] == 0.0 and tie["per_patch_colorized_acc"] == 1.0
@@ -439,7 +490,7 @@ def test_detectors_report_tells_reddish_real_from_bluish_colorized():
     """The forensic section end to end on a trivially separable set: every scorer's test figures,
     the CNN the right way round, and the colourfulness bar beaten (red and green photos are equally
     colourful: colourfulness alone is at chance here)."""
-    from colorgan_utils.detector import detector_scores
+    from colorgan_utils.detector import DetectorPlan, detector_scores
     from colorgan_utils.evaluation import detectors_report
 
     rng = np.random.default_rng(0)
@@ -453,7 +504,8 @@ def test_detectors_report_tells_reddish_real_from_bluish_colorized():
         return {"real": images(n, 0), "colorized": images(n, 1)}  # real: reddish; fake: green
 
     train, val, test = batch(48), batch(16), batch(24)
-    rep, models = detectors_report(train, val, test, epochs=4, n_boot=50, features=(0.35, None))
+    plan = DetectorPlan(epochs=4, alpha=0.35, weights=None)  # random MobileNetV2 weights
+    rep, models = detectors_report(train, val, test, plan, n_boot=50)
     assert (rep["train_photos"], rep["val_photos"], rep["test_photos"]) == (48, 16, 24)
     assert set(rep["baselines"]) == {"colourfulness", "mean chroma"}
     for key in ("cnn", "features"):
@@ -680,7 +732,7 @@ def test_format_table_prints_each_figure_in_its_place():
             "image 85.7% [83.0%, 88.0%], AUC 0.960 [0.940, 0.980]; mismatched pairs (another "
             "photo's real colours) called colorized: 40.0% [35.0%, 45.0%]",
         "", "Telling real from colorized (517 test photos, each once real and once colorized; "
-            "thresholds chosen on 300 validation photos; detectors trained on 900; [95% "
+            "thresholds chosen on 300 validation photos; detectors trained on 900 others; [95% "
             "interval]):",
         "                             test acc                 test AUC                 train acc",
         "colourfulness (no training)     77.9% [75.9%, 79.9%]    0.858 [0.838, 0.878]",

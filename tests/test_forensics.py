@@ -251,3 +251,28 @@ def test_the_per_breed_table_uses_the_stronger_detector():
     assert forensics.strongest({"cnn": weak, "features": strong}) == "features"
     assert forensics.strongest({"cnn": strong, "features": weak}) == "cnn"
     assert forensics.strongest({"cnn": weak}) == "cnn"
+
+
+def test_perfect_and_useless_classifiers():
+    real, colorized = [0.9, 0.8, 0.7], [0.1, 0.2, 0.3]
+    assert forensics.accuracy(real, colorized) == 1.0
+    assert forensics.auc(real, colorized) == 1.0 and forensics.auc(colorized, real) == 0.0
+    assert forensics.auc([0.5, 0.5], [0.5, 0.5]) == 0.5
+    np.testing.assert_array_equal(forensics.confusion(real, colorized), [[3, 0], [0, 3]])
+    rng = np.random.default_rng(0)
+    r, c = rng.random(50) * 0.8 + 0.2, rng.random(40) * 0.8
+    assert forensics.auc(r, c) == pytest.approx(np.mean(r[:, None] > c[None, :]))  # no ties
+    curve = forensics.roc_curve(r, c)
+    assert -np.trapezoid(curve["tpr"], curve["fpr"]) == pytest.approx(forensics.auc(r, c))
+
+
+def test_sigmoid_confusion_and_threshold_known_answers():
+    np.testing.assert_allclose(forensics.sigmoid([0.0, -2.0, 50.0]),
+                               [0.5, 1 / (1 + np.e**2), 1.0])
+    # a score exactly at the threshold is called "colorized"
+    np.testing.assert_array_equal(forensics.confusion([0.5], [0.5], 0.5), [[0, 1], [0, 1]])
+    np.testing.assert_array_equal(forensics.confusion([0.6, 0.4], [0.6, 0.4]), [[1, 1], [1, 1]])
+    assert forensics.accuracy([0.6, 0.4], [0.6, 0.4]) == 0.5
+    # the threshold is used: at 0.9 the real photo scoring 0.8 is called colorized
+    assert forensics.accuracy([0.8], [0.1], threshold=0.9) == 0.5
+    assert forensics.accuracy([0.8], [0.1], threshold=0.5) == 1.0

@@ -7,6 +7,7 @@ import os
 import shutil
 import subprocess
 import sys
+import textwrap
 from pathlib import Path
 
 import pytest
@@ -372,6 +373,7 @@ def test_a_kill_during_the_first_backup_starts_over(tmp_path, splits, capsys, me
 
 _TRAIN = """
 import sys
+import textwrap
 from colorgan_utils.config import get_config
 from colorgan_utils.training import train
 train(get_config("smoke", environ={}, data_dir=sys.argv[2]), sys.argv[1], epochs=4, verbose=0)
@@ -463,3 +465,39 @@ def test_a_full_disk_names_the_file_that_could_not_be_written(tmp_path, splits, 
     monkeypatch.setattr(keras.Model, "save_weights", save_weights_full)
     with pytest.raises(RunError, match=rf"cannot write \S*{Path(victim).stem}\S*: No space left"):
         train(CFG, tmp_path / "run", splits=splits, epochs=1, verbose=0)
+
+
+def test_loading_a_generator_imports_colour_as_classes_only_when_its_file_names_it(tmp_path):
+    """The whiteboard: the opt-in colour-as-classes module (and through it the GAN) is not
+    imported to load an ordinary generator; a file whose architecture names AnnealedMean
+    still loads, in a fresh process."""
+    code = textwrap.dedent("""
+        import sys
+        from colorgan_utils.runs import PRETRAINED, load_generator
+        g = load_generator(PRETRAINED)
+        assert g.output_shape[-1] == 2
+        print(sorted(m for m in sys.modules if m.startswith("colorgan_utils.")))
+    """)
+    res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"})
+    assert res.returncode == 0, res.stderr[-2000:]
+    loaded = res.stdout.strip().splitlines()[-1]
+    assert "colorgan_utils.colour_classes" not in loaded and "colorgan_utils.gan" not in loaded
+    from colorgan_utils import runs
+
+    assert not runs._names_annealed_mean(runs.PRETRAINED)
+    broken = tmp_path / "broken.keras"
+    broken.write_bytes(b"not a zip")
+    assert not runs._names_annealed_mean(broken)  # loading it names the damage instead
+
+
+def test_the_cli_module_imports_no_network_code():
+    """``cli.py`` parses and dispatches; building networks belongs to the command modules."""
+    import ast
+
+    tree = ast.parse((ROOT / "colorgan_utils" / "cli.py").read_text())
+    names = {n.module for n in ast.walk(tree) if isinstance(n, ast.ImportFrom) and n.module}
+    names |= {a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names}
+    banned = {"colorgan_utils.models", "colorgan_utils.gan", "colorgan_utils.encoder",
+              "colorgan_utils.colour_classes", "keras", "tensorflow"}
+    assert not names & banned, names & banned

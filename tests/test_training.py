@@ -676,3 +676,18 @@ def test_a_run_starts_from_the_generator_file_it_is_given(tmp_path, splits):
         train(CFG.replace(init_generator=str(tmp_path / "other.keras")), tmp_path / "run2",
               splits=splits, epochs=1, verbose=0)
     assert not (tmp_path / "run2" / "history.csv").exists()
+
+
+def test_train_trains_the_gan_it_is_given(tmp_path, splits):
+    """``build_gan``: the seam colour as classes (and research) use instead of rebinding
+    ``training``'s names; its GAN is the one trained, its own figures logged. Anything that
+    is not a ColorGAN is refused by name before an epoch."""
+    from colorgan_utils.colour_classes import ClassColorGAN, gan_builder
+
+    result = train(CFG, tmp_path / "classes", splits=splits, epochs=1, verbose=0,
+                   build_gan=gan_builder(None))
+    assert isinstance(result.gan, ClassColorGAN)
+    assert "g_ce" in result.history[0] and np.isfinite(result.history[0]["g_ce"])
+    with pytest.raises(TrainingError, match="not a ColorGAN"):
+        train(CFG, tmp_path / "other", splits=splits, epochs=1, verbose=0,
+              build_gan=lambda cfg: keras.Sequential())
