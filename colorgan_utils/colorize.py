@@ -25,6 +25,7 @@ from __future__ import annotations
 import concurrent.futures as cf
 import math
 import os
+import threading
 import weakref
 from collections import deque
 from dataclasses import dataclass, field
@@ -259,17 +260,46 @@ def _read(path: Path) -> np.ndarray | str:
 
 
 def _write_png(image: np.ndarray, target: Path) -> str | None:
-    """Write atomically (temporary name, then rename); returns an error message or None."""
-    tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+    """Write atomically (temporary name, then rename over the name :func:`claim_name` took);
+    returns an error message or None (the claim is then given back)."""
+    tmp = target.with_name(f".{target.name}.{os.getpid()}.{threading.get_ident()}.tmp")
     try:
         Image.fromarray(image).save(tmp, format="PNG", compress_level=1)
         os.replace(tmp, target)
         return None
     except OSError as exc:
+        _release(target)
         return f"cannot write {target}: {exc.strerror or exc}"
     finally:
         if tmp.exists():
             tmp.unlink()
+
+
+def claim_name(out: Path, stem: str, taken: set[Path] = frozenset()) -> Path:
+    """Claim ``out/<stem>.png`` (else ``<stem>-2.png``, ``-3`` ...) by creating it empty and
+    exclusively (``O_EXCL``): of two ``colorize`` processes writing into one folder, only one
+    can claim a name, so neither overwrites the other's photo, nor any file already there.
+    ``taken``: names never to use (the inputs themselves)."""
+    k, name = 1, stem
+    while True:
+        target = out / f"{name}.png"
+        if target.resolve() not in taken:
+            try:
+                os.close(os.open(target, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644))
+                return target
+            except FileExistsError:
+                pass
+        k += 1
+        name = f"{stem}-{k}"
+
+
+def _release(target: Path) -> None:
+    """Give back a claimed name that was never written (an empty file of ours)."""
+    try:
+        if target.stat().st_size == 0:
+            target.unlink()
+    except OSError:
+        pass
 
 
 def _prefetch(paths: list[Path], pool: cf.Executor, ahead: int = 4
@@ -287,8 +317,9 @@ def colorize_files(generator: Any, inputs: Iterable[str | os.PathLike],
                    out_dir: str | os.PathLike, render_size: int = RENDER_SIZE,
                    verbose: bool = True) -> ColorizeReport:
     """Colorize each input photo into ``out_dir/<stem>.png`` (``<stem>-2.png`` on a clash with
-    another output, an input file or any file already in ``out_dir``: nothing is overwritten).
-    Reading and writing overlap with the network."""
+    another output, an input file or any file already in ``out_dir``, also one another
+    ``colorize`` writes at the same time: nothing is overwritten, :func:`claim_name`). Reading
+    and writing overlap with the network."""
     out = Path(out_dir).expanduser()
     try:
         out.mkdir(parents=True, exist_ok=True)
@@ -301,7 +332,7 @@ def colorize_files(generator: Any, inputs: Iterable[str | os.PathLike],
             print(f"skipped {path}: {reason}")
     inputs_resolved = {p.resolve() for p in photos if p.exists()}
     colorizer = colorizer_for(generator, render_size)
-    used: set[str] = set()
+    claimed: list[Path] = []
     pending: list[tuple[Path, Path, cf.Future]] = []
     sizes: dict[Path, str] = {}
 
@@ -317,28 +348,32 @@ def colorize_files(generator: Any, inputs: Iterable[str | os.PathLike],
             if verbose:  # said once the file is really there
                 print(f"{src} -> {target} ({sizes.pop(target)})")
 
-    with cf.ThreadPoolExecutor(2) as readers, cf.ThreadPoolExecutor(2) as writers:
-        for path, photo in _prefetch(photos, readers):
-            if isinstance(photo, str):
-                report.skipped.append((str(path), photo))
-                if verbose:
-                    print(f"skipped {path}: {photo}")
-                continue
-            _, colour = colorizer(photo)
-            stem, k = path.stem, 1
-            # never overwrite: an input, an output of this run, or any file already there
-            while (stem in used or (out / f"{stem}.png").resolve() in inputs_resolved
-                   or os.path.lexists(out / f"{stem}.png")):
-                k += 1
-                stem = f"{path.stem}-{k}"
-            used.add(stem)
-            target = out / f"{stem}.png"
-            pending.append((path, target, writers.submit(_write_png, colour, target)))
-            sizes[target] = f"{photo.shape[1]}x{photo.shape[0]}"
-            while pending and pending[0][2].done():
-                finish(pending.pop(0))
-        for item in pending:
-            finish(item)
+    try:
+        with cf.ThreadPoolExecutor(2) as readers, cf.ThreadPoolExecutor(2) as writers:
+            for path, photo in _prefetch(photos, readers):
+                if isinstance(photo, str):
+                    report.skipped.append((str(path), photo))
+                    if verbose:
+                        print(f"skipped {path}: {photo}")
+                    continue
+                _, colour = colorizer(photo)
+                # never overwrite: an input, an output of this or another run, any file there
+                try:
+                    target = claim_name(out, path.stem, inputs_resolved)
+                except OSError as exc:
+                    report.skipped.append((str(path), f"cannot write into {out}: "
+                                                      f"{exc.strerror or exc}"))
+                    continue
+                claimed.append(target)
+                pending.append((path, target, writers.submit(_write_png, colour, target)))
+                sizes[target] = f"{photo.shape[1]}x{photo.shape[0]}"
+                while pending and pending[0][2].done():
+                    finish(pending.pop(0))
+            for item in pending:
+                finish(item)
+    finally:  # interrupted: names claimed but never written are given back
+        for target in claimed:
+            _release(target)  # only an empty file: a written photo is never removed
     return report
 
 

@@ -492,3 +492,58 @@ def test_ctrl_c_says_what_is_safe_for_each_command(monkeypatch, capsys):
         assert cli.main(argv) == 130
         err = capsys.readouterr().err
         assert says in err and (command == "_train" or "epoch" not in err)
+
+
+def test_a_name_is_claimed_atomically_so_concurrent_writers_never_share_it(tmp_path):
+    """Sixteen writers claiming ``dog.png`` at once each get their own name (dog.png,
+    dog-2.png ... dog-16.png), created exclusively; an input's own name is never claimed."""
+    import threading
+
+    from colorgan_utils.colorize import claim_name
+
+    got, start = [], threading.Barrier(16)
+
+    def claim():
+        start.wait()
+        got.append(claim_name(tmp_path, "dog"))
+
+    threads = [threading.Thread(target=claim) for _ in range(16)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(set(got)) == 16 and all(p.is_file() for p in got)
+    assert {p.name for p in got} == {"dog.png"} | {f"dog-{k}.png" for k in range(2, 17)}
+    assert claim_name(tmp_path, "cat", {(tmp_path / "cat.png").resolve()}).name == "cat-2.png"
+
+
+def test_two_colorize_runs_into_one_folder_overwrite_nothing(tmp_path, real_photo):
+    """Two ``colorize`` runs at the same time, same photo names, one output folder: every
+    photo of both is written under its own name, and nothing is left claimed but empty."""
+    import threading
+
+    from colorgan_utils.models import build_generator
+
+    generator = build_generator(32, width=8)
+    inputs = []
+    for run in ("a", "b"):
+        folder = tmp_path / run
+        folder.mkdir()
+        for k in range(4):
+            real_photo.save(folder / f"dog{k}.jpg")
+        inputs.append(folder)
+    out = tmp_path / "out"
+    reports = [None, None]
+
+    def go(i):
+        reports[i] = colorize_files(generator, [inputs[i]], out, render_size=64, verbose=False)
+
+    threads = [threading.Thread(target=go, args=(i,)) for i in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    targets = [t for r in reports for _, t in r.written]
+    assert len(targets) == len(set(targets)) == 8
+    assert sorted(p.name for p in out.iterdir()) == sorted(Path(t).name for t in targets)
+    assert all(Path(t).stat().st_size > 0 for t in targets)
