@@ -124,8 +124,8 @@ class StopOnNonFinite(keras.callbacks.Callback):
                and not (math.isfinite(float(v)) and abs(float(v)) <= self.LIMIT)}
         if bad:
             last = self.epoch  # epochs completed before this one
-            ckpt = (f"{self.run_dir / 'backup'} (end of epoch {last}) and "
-                    f"{self.run_dir / 'generator_last.keras'}" if last else
+            ckpt = (f"{self.run_dir / runs.BACKUP} (end of epoch {last}) and "
+                    f"{runs.model_file(self.run_dir, 'generator', 'last')}" if last else
                     "none (it failed in the first epoch)")
             kind = ("non-finite" if not all(math.isfinite(float(v)) for v in bad.values())
                     else f"exploded (above {self.LIMIT:g})")
@@ -198,13 +198,13 @@ class ResumableBackup(keras.callbacks.BackupAndRestore):
             # Keras would restore the epoch without the weights: a silent restart
             first: Exception = FileNotFoundError(f"{weights} is missing")
         else:
-            try:
-                super().on_train_begin(logs)
+            try:  # not Keras' on_train_begin: it falls back on an OSError without a word
+                self._load_model()
                 return
             except self.DAMAGED as exc:  # h5py raises RuntimeError on a truncated file
                 first = exc
-        # Keras only falls back to the previous backup (.bkp) on an OSError: do it for any
-        # damage, e.g. a kill during the last writes of a save or an empty metadata file
+        # fall back to the previous backup (.bkp) on any damage (a kill during the last writes
+        # of a save, an empty metadata file), and say so: an epoch is trained again
         prev = Path(self._prev_weights_path)
         if prev.is_file():
             try:
@@ -218,8 +218,10 @@ class ResumableBackup(keras.callbacks.BackupAndRestore):
                 else:
                     meta.unlink(missing_ok=True)
                 self._load_model()
+                redo = int(getattr(self.model, "_initial_epoch", 0) or 0) + 1
                 print(f"the last backup in {self.backup_dir} was damaged ({type(first).__name__}"
-                      f": {first}); resumed from the one saved before it")
+                      f": {first}); resumed from the one saved before it: epoch {redo} is "
+                      "trained again (its history row is replaced)")
                 return
             except self.DAMAGED as exc:
                 first = exc
@@ -419,7 +421,7 @@ class AveragedGenerator(keras.callbacks.Callback):
 
 
 class GeneratorCheckpoint(keras.callbacks.Callback):
-    """``generator_last.keras`` (and ``discriminator_last.keras``) after every epoch, and
+    """The last generator (and discriminator, :func:`runs.model_file`) after every epoch, and
     ``generator_best.keras`` (+ discriminator, of the same epoch): at the lowest ``monitor``
     (e.g. ``val_g_l1``) of the adversarial phase (warm-up epochs only count while nothing
     better exists), or, with ``monitor=None``, the last epoch's (the averaged generator of

@@ -17,7 +17,7 @@ import sys
 from pathlib import Path
 from typing import Sequence
 
-from colorgan_utils.config import get_config, is_smoke
+from colorgan_utils.config import RENDER_SIZE, get_config, is_smoke
 from colorgan_utils.errors import ColorGANError
 
 
@@ -204,9 +204,9 @@ def build_parser() -> argparse.ArgumentParser:
     co.add_argument("--run", default=None,
                     help="run folder or generator file (default: the shipped pretrained one)")
     co.add_argument("--out", required=True, help="output folder: <stem>.png per input")
-    co.add_argument("--render-size", type=_count(64), default=256,
+    co.add_argument("--render-size", type=_count(64), default=RENDER_SIZE,
                     help="shorter side (px) the generator sees; colour is then laid on the "
-                         "photo's own full-size lightness (default 256)")
+                         "photo's own full-size lightness (default %(default)s)")
     co.set_defaults(func=_colorize)
     return parser
 

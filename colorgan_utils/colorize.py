@@ -37,12 +37,12 @@ import tensorflow as tf
 from PIL import Image, UnidentifiedImageError
 
 from colorgan_utils import color
+from colorgan_utils.config import RENDER_SIZE  # noqa: F401  (the default; config owns it)
 from colorgan_utils.errors import PhotoError
 from colorgan_utils.photos import MAX_PIXELS, as_float, read_photo  # noqa: F401 (re-exported)
 from colorgan_utils.models import render_multiple
 
 IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".bmp", ".gif", ".tif", ".tiff", ".webp"}
-RENDER_SIZE = 256  # default: the shorter side the generator sees, in px
 STRIP_PIXELS = 4_000_000  # full-size work is done in strips of about this many pixels
 MAX_RENDER_PIXELS = 4_194_304  # the generator runs on at most 2048 x 2048 px (memory-bounded)
 

@@ -51,7 +51,19 @@ def in_gamut_bins(grid: float = GRID, limit: float = 110.0) -> np.ndarray:
     """Centres ``[Q, 2]`` (a, b in Lab units) of the grid bins that hold an sRGB colour at some
     lightness: 262 of the 23 x 23 = 529 bins for the paper's grid of 10 (the paper keeps 313,
     with a looser test)."""
-    return _in_gamut_bins(float(grid), float(limit)).copy()
+    grid, limit = float(grid), float(limit)
+    if not (np.isfinite(grid) and np.isfinite(limit) and 0 < grid <= limit):
+        raise ValueError(f"in_gamut_bins: grid={grid}, limit={limit}: use a bin spacing above "
+                         "0 and at most the limit, in Lab units (the paper's grid is 10)")
+    return _in_gamut_bins(grid, limit).copy()
+
+
+def _check_ab(name: str, ab_shape: Any, centres: Any) -> None:
+    """Refuse, by name, ab that is not ``[..., 2]`` or centres that are not ``[Q, 2]``."""
+    if tuple(ab_shape)[-1:] != (2,):
+        raise ValueError(f"{name}: ab must be [..., 2] (a and b), got shape {tuple(ab_shape)}")
+    if len(np.shape(centres)) != 2 or np.shape(centres)[1] != 2:
+        raise ValueError(f"{name}: bin centres must be [Q, 2], got shape {np.shape(centres)}")
 
 
 @functools.lru_cache(maxsize=4)
@@ -73,6 +85,7 @@ def _in_gamut_bins(grid: float, limit: float) -> np.ndarray:
 
 def nearest_bin(ab: np.ndarray, centres: np.ndarray) -> np.ndarray:
     """Index of the nearest bin centre for each ab value ``[..., 2]`` (Lab units)."""
+    _check_ab("nearest_bin", np.shape(ab), centres)
     ab = np.asarray(ab, np.float32).reshape(-1, 2)
     out = np.empty(len(ab), np.int64)
     for i in range(0, len(ab), 65536):
@@ -121,6 +134,9 @@ def soft_encode(ab_norm: Any, centres: Any, k: int = NEIGHBOURS,
     """Target distributions ``[..., Q]`` for ab in [-1, 1]: Gaussian weights on the ``k``
     nearest bins, summing to 1; and the index of the nearest bin ``[...]``. Keras ops: runs
     on any Keras backend."""
+    _check_ab("soft_encode", ops.shape(ab_norm), centres)
+    if not 1 <= k <= len(centres):
+        raise ValueError(f"soft_encode: k={k} nearest bins of {len(centres)}")
     ab = ops.cast(ab_norm, "float32") * color.AB_SCALE
     centres = ops.cast(ops.convert_to_tensor(centres), "float32")
     q = int(centres.shape[0])
@@ -135,6 +151,9 @@ def soft_encode(ab_norm: Any, centres: Any, k: int = NEIGHBOURS,
 def annealed_mean(logits: Any, centres: Any, temperature: float) -> Any:
     """ab ``[..., 2]`` from bin logits ``[..., Q]``: the ``softmax(logits / T)``-weighted mean
     of ``centres`` (``[Q, 2]``, in the network's ab units)."""
+    if ops.shape(logits)[-1] != len(centres):
+        raise ValueError(f"annealed_mean: {ops.shape(logits)[-1]} bin logits for "
+                         f"{len(centres)} bin centres")
     logits = ops.cast(logits, "float32")
     p = ops.softmax(logits / temperature, axis=-1)
     return ops.tensordot(p, ops.convert_to_tensor(centres), axes=1)
@@ -239,6 +258,16 @@ def class_loss(logits: Any, ab: Any, centres: np.ndarray, weights: np.ndarray) -
     weighted by its nearest bin's ``weights``."""
     import tensorflow as tf
 
+    q = len(centres)
+    if logits.shape[-1] != q or np.shape(weights) != (q,):
+        raise ValueError(f"class_loss: {logits.shape[-1]} bin logits and {np.shape(weights)} "
+                         f"weights for {q} bins: they must agree")
+    _check_ab("class_loss", ab.shape, centres)
+    h, w = logits.shape[1:3]
+    if None not in (h, w, ab.shape[1], ab.shape[2]) and (
+            (ab.shape[1] // STRIDE, ab.shape[2] // STRIDE) != (h, w)):
+        raise ValueError(f"class_loss: logits of {h}x{w} for ab of {ab.shape[1]}x{ab.shape[2]}: "
+                         f"the logits must be 1/{STRIDE} of the photo's size")
     logits = tf.cast(logits, tf.float32)
     ab = tf.nn.avg_pool2d(tf.cast(ab, tf.float32), STRIDE, STRIDE, "VALID")
     target, nearest = soft_encode(ab, centres)

@@ -19,6 +19,10 @@ import os
 from dataclasses import dataclass
 from typing import Any, Mapping
 
+# colorizing a whole photo (``colorize``, the slider): the shorter side the generator sees, in
+# px; the colour is then laid on the photo's own full-size lightness
+RENDER_SIZE = 256
+
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off", ""}
 

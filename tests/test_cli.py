@@ -116,3 +116,18 @@ def test_smoke_mode_over_a_preset_is_said(tmp_path, capsys):
     cli._say_smoke_wins("smoke")
     cli._say_smoke_wins(None)
     assert capsys.readouterr().err == ""
+
+
+def test_defaults_are_written_once():
+    """The render size's default lives in config; the CLI and colorize use it, and the help
+    prints it from there. Run-folder names in the callbacks' messages come from runs."""
+    from colorgan_utils import colorize, config
+    from colorgan_utils.cli import build_parser
+
+    parser = build_parser()
+    args = parser.parse_args(["colorize", "x.jpg", "--out", "o"])
+    assert args.render_size == colorize.RENDER_SIZE == config.RENDER_SIZE
+    callbacks = (Path(__file__).resolve().parents[1] / "colorgan_utils" / "callbacks.py").read_text()
+    cli = (Path(__file__).resolve().parents[1] / "colorgan_utils" / "cli.py").read_text()
+    assert "256" not in cli
+    assert "'backup'" not in callbacks and "generator_last.keras" not in callbacks

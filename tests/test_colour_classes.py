@@ -166,3 +166,28 @@ def test_the_prior_is_smoothed_by_a_gaussian_of_sigma_lab_units_known_ratio():
     two = int(np.argmin(np.hypot(c[:, 0] - 20, c[:, 1])))
     assert prior[one] / prior[k] == pytest.approx(np.exp(-2.0), rel=1e-4)
     assert prior[two] / prior[k] == pytest.approx(np.exp(-8.0), rel=1e-4)
+
+
+def test_a_bad_grid_or_mismatched_shapes_are_refused_by_name():
+    """Not a raw TensorFlow error, not an endless loop: each function names what is wrong."""
+    import tensorflow as tf
+
+    for grid in (0.0, -10.0, float("nan"), 500.0):
+        with pytest.raises(ValueError, match="in_gamut_bins: grid="):
+            ab_bins.in_gamut_bins(grid)
+    c = ab_bins.in_gamut_bins()
+    with pytest.raises(ValueError, match=r"nearest_bin: ab must be \[\.\.\., 2\]"):
+        ab_bins.nearest_bin(np.zeros((4, 3)), c)
+    with pytest.raises(ValueError, match=r"bin centres must be \[Q, 2\]"):
+        ab_bins.nearest_bin(np.zeros((4, 2)), c[:, :1])
+    with pytest.raises(ValueError, match=r"soft_encode: ab must be"):
+        ab_bins.soft_encode(np.zeros((2, 4, 4, 3), np.float32), c)
+    with pytest.raises(ValueError, match="annealed_mean: 10 bin logits for"):
+        ab_bins.annealed_mean(np.zeros((2, 10), np.float32), c / 110, 0.38)
+    w = np.ones(len(c), np.float32)
+    logits = tf.zeros((1, 4, 4, len(c)))
+    with pytest.raises(ValueError, match="logits of 4x4 for ab of 32x32"):
+        ab_bins.class_loss(logits, tf.zeros((1, 32, 32, 2)), c, w)
+    with pytest.raises(ValueError, match="weights for"):
+        ab_bins.class_loss(logits, tf.zeros((1, 16, 16, 2)), c, w[:5])
+    assert np.isfinite(float(ab_bins.class_loss(logits, tf.zeros((1, 16, 16, 2)), c, w)))
