@@ -1,6 +1,6 @@
 """Test settings shared by the unit tests (tests/) and the notebooks run by nbval (notebooks/).
 
-Before any kernel starts: smoke mode on, a work folder in pytest's temp dir (the notebooks
+Before any kernel starts: smoke mode on, the exercises' solution cells run, a work folder in pytest's temp dir (the notebooks
 chain through it), and COLORGAN_DATA_DIR at ../shared/data/stanford-dogs-tiny, or, where that
 is absent, at a stand-in folder built from scikit-image's bundled photos (said in the header).
 """
@@ -38,6 +38,7 @@ def _keras_cache(base: Path) -> str:
 def pytest_configure(config: pytest.Config) -> None:
     global _DATA_NOTE
     os.environ["COLORGAN_SMOKE"] = "1"
+    os.environ.setdefault("COLORGAN_SOLUTIONS", "1")  # every solution cell and its check runs in CI
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     os.environ.setdefault("MPLBACKEND", "Agg")
     base = Path(tempfile.mkdtemp(prefix="colorgan-tests-"))

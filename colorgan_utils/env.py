@@ -153,7 +153,8 @@ def setup(use_drive: bool = False) -> Path:
     TensorFlow 2.16+ and Keras 3 (one clear error naming what is too old), says which hardware
     runs the notebook, and on Colab mounts Google Drive when ``use_drive`` (nothing is mounted
     otherwise: a warning says the work folder is lost on a disconnect) and turns on the widget
-    manager. Returns the work folder (:func:`work_dir`)."""
+    manager; keeps the exercises' solution cells from running on "Run all"
+    (:mod:`colorgan_utils.exercises`). Returns the work folder (:func:`work_dir`)."""
     import keras
     import tensorflow as tf
 
@@ -174,6 +175,9 @@ def setup(use_drive: bool = False) -> Path:
                   "loses it (set USE_DRIVE = True to keep it on Drive).")
     elif use_drive:
         print("USE_DRIVE only applies on Colab: the work folder stays on this machine.")
+    from colorgan_utils.exercises import gate_solutions
+
+    gate_solutions()  # solution cells do not run on "Run all" (show_solutions() lets them)
     folder = work_dir()
     print("Work folder:", folder)
     return folder

@@ -78,3 +78,62 @@ def test_a_failed_install_stops_at_the_install_cell(path):
     after = cell.split("%pip install", 1)[1]
     assert "import colorgan_utils" in after and "raise ImportError" in after
     assert "fork" in after  # tells fork owners what to change
+
+
+def _code_cells(path):
+    nb = json.loads(path.read_text())
+    return ["".join(c["source"]) for c in nb["cells"] if c["cell_type"] == "code"]
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_solutions_are_gated_and_the_gate_is_installed_before_the_first(path):
+    """Every solution cell starts with the mark the gate knows; ``env.setup()`` (which installs
+    the gate) runs before the first; the student is shown how to let them run."""
+    from colorgan_utils.exercises import SOLUTION_MARK
+
+    cells = _code_cells(path)
+    solutions = [i for i, c in enumerate(cells) if "@title Solution" in c]
+    assert solutions, f"{path.name} has no exercise"
+    assert all(cells[i].startswith(SOLUTION_MARK) for i in solutions)
+    setup = next(i for i, c in enumerate(cells) if "env.setup(" in c)
+    assert setup < solutions[0]
+    assert any("show_solutions()" in c for c in cells[setup:solutions[0]])
+
+
+@pytest.mark.parametrize("name", ["02", "03", "04", "05"])
+def test_notebooks_02_to_05_each_have_an_exercise_the_student_writes(name):
+    """A starter cell that calls a ``check_`` on the student's function before the solution,
+    and a solution cell that asserts the same check passes (CI runs it)."""
+    path = next(p for p in NOTEBOOKS if p.name.startswith(name))
+    cells = _code_cells(path)
+    starters = [c for c in cells if "raise NotImplementedError" in c and "check_" in c]
+    assert starters, f"{path.name}: no exercise in which the student writes code"
+    for starter in starters:
+        checks = [ln.split("(")[0] for ln in starter.splitlines() if ln.startswith("check_")]
+        assert checks
+        assert any(c.startswith("# @title Solution") and all(f"assert {k}(" in c for k in checks)
+                   for c in cells), f"{path.name}: no solution asserting {checks}"
+
+
+def test_a_gated_solution_cell_runs_nothing_in_a_real_kernel_until_shown(monkeypatch):
+    """The mechanism end to end in IPython: a solution cell prints how to see it and does not
+    run; after show_solutions() it runs."""
+    from IPython.core.interactiveshell import InteractiveShell
+
+    from colorgan_utils import exercises
+
+    monkeypatch.delenv(exercises.SOLUTIONS_ENV, raising=False)
+    monkeypatch.setattr(exercises, "_shown", False)
+    shell = InteractiveShell.instance()
+    try:
+        exercises.gate_solutions(shell)
+        shell.user_ns.pop("answer", None)
+        cell = "# @title Solution (double-click to show it)\nanswer = 42\n"
+        shell.run_cell(cell)
+        assert "answer" not in shell.user_ns
+        exercises.show_solutions()
+        shell.run_cell(cell)
+        assert shell.user_ns["answer"] == 42
+    finally:
+        shell.input_transformers_cleanup.remove(exercises._gate)
+        InteractiveShell.clear_instance()
