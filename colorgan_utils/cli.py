@@ -17,7 +17,7 @@ import sys
 from pathlib import Path
 from typing import Sequence
 
-from colorgan_utils.config import RENDER_SIZE, get_config, is_smoke
+from colorgan_utils.config import PRESETS, RENDER_SIZE, get_config, is_smoke
 from colorgan_utils.errors import ColorGANError
 
 
@@ -160,7 +160,7 @@ def build_parser() -> argparse.ArgumentParser:
     scan = sub.add_parser("scan", help="check every image of a data folder and report problems")
     scan.add_argument("dir", help="a folder in the Stanford Dogs layout (Images/<wnid>-<Breed>/)")
     scan.add_argument("--json", action="store_true", help="print the report as JSON")
-    scan.add_argument("--preset", choices=["smoke", "cpu", "colab"], default=None,
+    scan.add_argument("--preset", choices=list(PRESETS), default=None,
                       help="settings preset (its image size sets the smallest usable photo)")
     scan.add_argument("--image-size", type=int, default=None, help="training image size in px")
     scan.add_argument("--min-side", type=int, default=None,
@@ -171,7 +171,7 @@ def build_parser() -> argparse.ArgumentParser:
     tr = sub.add_parser("train", help="train (or resume) a ColorGAN run into a folder")
     tr.add_argument("--data", help="dataset folder (default: COLORGAN_DATA_DIR, else download)")
     tr.add_argument("--out", required=True, help="run folder; run again to resume it")
-    tr.add_argument("--preset", choices=["smoke", "cpu", "colab"], default=None)
+    tr.add_argument("--preset", choices=list(PRESETS), default=None)
     tr.add_argument("--epochs", type=_count(1), default=None)
     tr.add_argument("--image-size", type=_count(32), default=None)
     tr.add_argument("--batch-size", type=_count(1), default=None)
@@ -193,7 +193,7 @@ def build_parser() -> argparse.ArgumentParser:
     ev.add_argument("--data", help="dataset folder (default: COLORGAN_DATA_DIR)")
     ev.add_argument("--split", choices=["test", "val", "train", "all"], default="test")
     ev.add_argument("--out", help="write every figure as JSON here (e.g. metrics.json)")
-    ev.add_argument("--preset", choices=["smoke", "cpu", "colab"], default=None)
+    ev.add_argument("--preset", choices=list(PRESETS), default=None)
     ev.add_argument("--detector-epochs", type=_count(0), default=None,
                     help="most epochs of the small CNN detector, which stops early (0 = skip "
                     "the detectors; default 20, 3 in smoke mode)")

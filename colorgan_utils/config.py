@@ -72,7 +72,7 @@ class Config:
     # what the GAN term did)
     keep: str = "val_g_l1"
     # a generator file (.keras or .npz) whose weights start a new run (e.g. an L1-pretrained
-    # one); the discriminator starts fresh
+    # one), or "shipped:l1" / "shipped:gan" (the package's own); the discriminator starts fresh
     init_generator: str | None = None
     # > 0: the generator's weights are also averaged step by step (EMA, Keras' use_ema); the
     # average is what is validated, kept as "best" and shipped (training goes on from its own)
@@ -129,6 +129,15 @@ PRESETS: dict[str, Config] = {
                   l1_lambda=100.0, ema_momentum=0.99, lr_schedule="cosine",
                   encoder="mobilenetv2", encoder_alpha=0.5, encoder_frozen_epochs=2,
                   encoder_lr_mult=0.1, **GAN),
+    # your own run on any CPU in about 8 minutes (notebook 04): the adversarial stage alone, 2
+    # epochs from the shipped L1-only generator (the GAN ablation's shared pretraining), with
+    # the L1 pull lowered from 100 to 10 over the run and a hinge loss: the ablation's variant
+    # g, which adds colour you can see in 2 epochs (and paints more blotches: not shipped)
+    "short": Config(preset="short", image_size=128, batch_size=32, epochs=2, warmup_epochs=0,
+                    l1_lambda=100.0, l1_lambda_end=10.0, gan_loss="hinge", ema_momentum=0.99,
+                    lr_schedule="cosine", encoder="mobilenetv2", encoder_alpha=0.5,
+                    encoder_frozen_epochs=0, encoder_lr_mult=0.1, init_generator="shipped:l1",
+                    **{**GAN, "keep": "last"}),
     # the full dataset on a Colab GPU (the same recipe, longer; not measured on Colab)
     "colab": Config(
         preset="colab", image_size=128, batch_size=64, epochs=30,

@@ -509,6 +509,15 @@ def _load_keras(path: Path) -> Any:
     return models.with_current_policy(keras.models.load_model(path))
 
 
+SHIPPED = {"shipped:l1": PRETRAINED_L1, "shipped:gan": PRETRAINED}
+
+
+def generator_path(name: str | os.PathLike) -> Path:
+    """A generator file by path, or one shipped with the package by its short name
+    (``shipped:l1``, the L1-only generator; ``shipped:gan``, the L1 + GAN one)."""
+    return SHIPPED.get(str(name), Path(name).expanduser())
+
+
 def _names_annealed_mean(path: Path) -> bool:
     """Whether a generator file's architecture uses colour as classes' ``AnnealedMean`` layer
     (only then is :mod:`colorgan_utils.colour_classes` imported to load it). An unreadable

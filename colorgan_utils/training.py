@@ -128,7 +128,8 @@ def _train_locked(cfg: Config, run_dir: Path, epochs: int, strategy: Any,
 
     # a new run says which encoder weights it starts from (smoke mode: random where the file
     # is not cached, nothing is downloaded); a resumed one needs no file: the backup has them
-    start = None if history or not cfg.init_generator else runs.load_generator(cfg.init_generator)
+    start = (None if history or not cfg.init_generator
+             else runs.load_generator(runs.generator_path(cfg.init_generator)))
     build = (resolve_weights(cfg) if not history and start is None
              else cfg.replace(encoder_weights=None))
     policy = set_precision(cfg)

@@ -111,8 +111,17 @@ def test_presets_train_the_gan_the_gan_ablation_chose():
     settings = {**result["common"], **rows[chosen]["settings"]}
     assert settings["discriminator_norm"] == choice["norm"]
     for name, cfg in PRESETS.items():
+        if name == "short":  # the teaching run: variant g, below
+            continue
         for key in ("discriminator_norm", "mismatch_weight", "gan_loss", "l1_lambda_end", "keep"):
             assert getattr(cfg, key) == settings.get(key, getattr(Config(), key)), (name, key)
+    # notebook 04's short run is the ablation's variant g, continued from the shipped L1-only
+    # generator (the ablation's pretraining) for the ablation's number of epochs
+    g = {**result["common"], **result["rows_val"]["g_anneal_hinge"]["settings"]}
+    short = PRESETS["short"]
+    for key, value in g.items():
+        assert getattr(short, key) == value, key
+    assert short.epochs == result["epochs_per_variant"] and short.init_generator == "shipped:l1"
 
 
 def test_the_optimizers_a_run_trains_with():

@@ -98,3 +98,24 @@ def test_the_readme_quotes_the_shipped_pair_and_its_control_as_measured():
     assert cells[1] == f"{100 * d['per_image_accuracy']:.1f}% [{100 * lo:.1f}, {100 * hi:.1f}]", cells
     assert cells[2] == f"{d['auc']:.3f}", cells
     assert f"{100 * d['mismatch_rejection']:.0f}%" in cells[0], cells
+
+
+def _plain(path: Path) -> str:
+    """A document's text with runs of white space as one space (notebooks: every cell)."""
+    text = path.read_text()
+    if path.suffix == ".ipynb":
+        text = "\n".join("".join(c["source"]) for c in json.loads(text)["cells"])
+    return " ".join(text.split())
+
+
+def test_every_quoted_time_is_the_measured_one_with_its_machine():
+    """The times the README and the notebooks quote come from research/results/timings.json,
+    where each has the machine and the command that measured it: a re-measured time changed
+    there makes this fail until every sentence quoting it is changed too."""
+    timings = json.loads((ROOT / "research" / "results" / "timings.json").read_text())
+    assert timings["times"]
+    for name, t in timings["times"].items():
+        assert t["machine"] and t["command"] and t["quoted"], name
+        for doc, phrase in t["quoted"]:
+            want = " ".join(phrase.format(t["value"]).split())
+            assert want in _plain(ROOT / doc), f"{doc} should say '{want}' ({name})"

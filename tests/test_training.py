@@ -691,3 +691,19 @@ def test_train_trains_the_gan_it_is_given(tmp_path, splits):
     with pytest.raises(TrainingError, match="not a ColorGAN"):
         train(CFG, tmp_path / "other", splits=splits, epochs=1, verbose=0,
               build_gan=lambda cfg: keras.Sequential())
+
+
+def test_the_short_preset_starts_from_the_shipped_l1_generator_it_names():
+    """``init_generator="shipped:l1"`` is the package's L1-only generator, and the short
+    preset's generator has its architecture (the run would refuse it otherwise)."""
+    from colorgan_utils import runs
+    from colorgan_utils.config import PRESETS
+    from colorgan_utils.models import build_models
+
+    assert runs.generator_path("shipped:l1") == runs.PRETRAINED_L1
+    assert runs.generator_path("shipped:gan") == runs.PRETRAINED
+    assert runs.generator_path("~/g.keras") == Path("~/g.keras").expanduser()
+    cfg = PRESETS["short"].replace(encoder_weights=None)
+    generator, _ = build_models(cfg)
+    shipped = runs.load_generator(runs.generator_path(cfg.init_generator))
+    assert [w.shape for w in generator.get_weights()] == [w.shape for w in shipped.get_weights()]
