@@ -119,3 +119,21 @@ def test_every_quoted_time_is_the_measured_one_with_its_machine():
         for doc, phrase in t["quoted"]:
             want = " ".join(phrase.format(t["value"]).split())
             assert want in _plain(ROOT / doc), f"{doc} should say '{want}' ({name})"
+
+
+def test_notebook_06_quotes_the_class_run_s_measured_test_figures():
+    """Notebook 06's table of the full-budget class generator against the generator shipped
+    before it is research/results/classes_full_budget.json's test figures, rounded as shown."""
+    result = json.loads((ROOT / "research" / "results" / "classes_full_budget.json").read_text())
+    f, h = result["test"]["f (shipped)"], result["test"]["h T=0.5"]
+    text = _plain(ROOT / "notebooks" / "06_colour_as_classes.ipynb")
+    rows = [f"| colourfulness | {f['cf']:.1f} | **{h['cf']:.1f}** | {f['real_cf']:.1f} |",
+            f"| right hue on clearly coloured pixels (green / blue) | {f['hue']['all']:.2f} "
+            f"({f['hue']['green']:.2f} / {f['hue']['blue']:.2f}) | **{h['hue']['all']:.2f}** "
+            f"({h['hue']['green']:.2f} / {h['hue']['blue']:.2f}) | 1 |",
+            f"| CIEDE2000 (gray: {f['gray_ciede2000']:.2f}; lower is closer) | "
+            f"**{f['ciede2000']:.2f}** | {h['ciede2000']:.2f} | 0 |",
+            f"| photos with blotches (over 1% painted) | **{f['photos_over_veto']}** | "
+            f"{h['photos_over_veto']} | |"]
+    for row in rows:
+        assert row in text, row
