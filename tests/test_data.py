@@ -605,3 +605,23 @@ def test_a_file_name_that_is_not_utf8_is_rejected_by_name_and_training_data_stil
     assert len(records) == 4
     lum, ab = next(iter(make_dataset(records, cfg, training=False, batch_size=4, cache=False)))
     assert lum.shape[0] == 4
+
+
+def test_data_readme_states_what_scan_finds_on_the_small_subset():
+    """data/README.md's sentence about stanford-dogs-small is what scan reports there (where
+    the subset is present; elsewhere the sentence is checked for its numbers only)."""
+    import re
+
+    from colorgan_utils.config import get_config
+    from colorgan_utils.data import scan_folder
+
+    root = Path(__file__).resolve().parents[1]
+    text = " ".join((root / "data" / "README.md").read_text().split())
+    m = re.search(r"it finds (\d+) black-and-white photos stored as RGB and rejects (\d+) whose "
+                  r"shorter side is under 128 px", text)
+    assert m, "data/README.md no longer states what scan finds"
+    small = root.parent / "shared" / "data" / "stanford-dogs-small"
+    if small.is_dir():
+        report = scan_folder(small, get_config("cpu", environ={})).to_dict()
+        found = (len(report["black_and_white"]), len(report["rejected"]))
+        assert found == tuple(map(int, m.groups()))
