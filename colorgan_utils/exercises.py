@@ -87,6 +87,26 @@ def _number(value: Any) -> float | None:
         return None
 
 
+def _judge(what: str, fn: Callable, args: tuple, right: Callable[[], float],
+           wrong: Callable[[], dict[str, float]], otherwise: str, rtol: float = 1e-4) -> bool:
+    """Run a student's function that returns one number; True when it is ``right()``, else
+    the hint of the first typical mistake whose value it gave (``wrong()``: hint -> value), or
+    ``otherwise`` (``{value}`` and ``{right}`` filled in)."""
+    got, why = _call(fn, *args)
+    if why:
+        return _report(False, what, why)
+    value = _number(got)
+    if value is None:
+        return _report(False, what, f"it returned {type(got).__name__}, not one number")
+    want = right()
+    if np.isclose(value, want, rtol=rtol):
+        return _report(True, what)
+    for hint, v in wrong().items():
+        if np.isclose(value, v, rtol=rtol):
+            return _report(False, what, hint)
+    return _report(False, what, otherwise.format(value=value, right=want))
+
+
 # ------------------------------------------------------------------ notebook 02
 
 
@@ -158,16 +178,8 @@ def check_d_loss(d_loss: Callable) -> bool:
         fake = (1 - w) * gan.fake_loss(c) + w * gan.fake_loss(m)
         return float(0.5 * (gan.real_loss(r) + fake))
 
-    got, why = _call(d_loss, real, colorized, mismatch, 0.25)
-    if why:
-        return _report(False, what, why)
-    value = _number(got)
-    if value is None:
-        return _report(False, what, f"it returned {type(got).__name__}, not one number")
     right = want(real, colorized, mismatch, 0.25)
-    if np.isclose(value, right, rtol=1e-4):
-        return _report(True, what)
-    wrong = {
+    return _judge(what, d_loss, (real, colorized, mismatch, 0.25), lambda: right, lambda: {
         "it treats colorized as real and real as colorized (swap the labels)":
             float(0.5 * (gan.fake_loss(real) + 0.75 * gan.real_loss(colorized)
                          + 0.25 * gan.real_loss(mismatch))),
@@ -179,17 +191,12 @@ def check_d_loss(d_loss: Callable) -> bool:
         "the mismatched pairs count as real; they are fakes (target 0)":
             float(0.5 * (gan.real_loss(real) + 0.75 * gan.fake_loss(colorized)
                          + 0.25 * gan.real_loss(mismatch))),
-        "it is twice the package's: average the real and the fake halves (x 0.5)":
-            2 * right,
+        "it is twice the package's: average the real and the fake halves (x 0.5)": 2 * right,
         "the fakes are not weighted: (1 - w) x colorized + w x mismatched":
             float(0.5 * (gan.real_loss(real) + gan.fake_loss(colorized)
                          + gan.fake_loss(mismatch))),
-    }
-    for hint, v in wrong.items():
-        if np.isclose(value, v, rtol=1e-4):
-            return _report(False, what, hint)
-    return _report(False, what, f"{value:.4f} where the package gives {right:.4f}: the binary "
-                   "cross-entropy on logits, real patches to 1, colorized and mismatched to 0")
+    }, "{value:.4f} where the package gives {right:.4f}: the binary cross-entropy on logits, "
+       "real patches to 1, colorized and mismatched to 0")
 
 
 # ------------------------------------------------------------------ notebook 04
@@ -205,18 +212,9 @@ def check_g_loss(g_loss: Callable) -> bool:
     rng = np.random.default_rng(3)
     ab = rng.uniform(-0.5, 0.5, (4, 6, 6, 2)).astype(np.float32)
     out = rng.uniform(-0.5, 0.5, (4, 6, 6, 2)).astype(np.float32)
-    got, why = _call(g_loss, colorized, ab, out, 100.0)
-    if why:
-        return _report(False, what, why)
-    value = _number(got)
-    if value is None:
-        return _report(False, what, f"it returned {type(got).__name__}, not one number")
     adv = float(gan.generator_adversarial_loss(colorized))
     l1 = float(np.abs(ab - out).mean())
-    right = adv + 100.0 * l1
-    if np.isclose(value, right, rtol=1e-4):
-        return _report(True, what)
-    wrong = {
+    return _judge(what, g_loss, (colorized, ab, out, 100.0), lambda: adv + 100.0 * l1, lambda: {
         "it rewards being called colorized: the generator wants its patches called real "
         "(target 1)": float(gan.fake_loss(colorized)) + 100.0 * l1,
         "the colour term is missing (+ l1_lambda x mean |ab - colorized_ab|)": adv,
@@ -224,11 +222,7 @@ def check_g_loss(g_loss: Callable) -> bool:
         "the colour term is not weighted by l1_lambda": adv + l1,
         "that is a squared error; the colour term is the L1, mean |ab - colorized_ab|":
             adv + 100.0 * float(np.square(ab - out).mean()),
-    }
-    for hint, v in wrong.items():
-        if np.isclose(value, v, rtol=1e-4):
-            return _report(False, what, hint)
-    return _report(False, what, f"{value:.4f} where the package gives {right:.4f}")
+    }, "{value:.4f} where the package gives {right:.4f}")
 
 
 def reference_step(generator: Any, discriminator: Any, g_opt: Any, d_opt: Any, l_norm: Any,
@@ -317,27 +311,15 @@ def check_auc(auc: Callable) -> bool:
 
     what = "auc"
     real, colorized = [0.9, 0.4, 0.6, 0.6], [0.6, 0.1, 0.3]
-    got, why = _call(auc, list(real), list(colorized))
-    if why:
-        return _report(False, what, why)
-    value = _number(got)
-    if value is None:
-        return _report(False, what, f"it returned {type(got).__name__}, not one number")
     right = forensics.auc(real, colorized)
     pairs = len(real) * len(colorized)
     above = sum(r > c for r in real for c in colorized)
     ties = sum(r == c for r in real for c in colorized)
-    if np.isclose(value, right):
-        return _report(True, what)
-    wrong = {
+    return _judge(what, auc, (list(real), list(colorized)), lambda: right, lambda: {
         "ties count half a right order (a pair scored the same is a coin toss)": above / pairs,
         "ties count as right: they count half": (above + ties) / pairs,
         "it counts pairs where the colorized photo scores higher: real should score higher":
             1 - right,
         "divide by the number of pairs, len(real) x len(colorized)": above + 0.5 * ties,
-    }
-    for hint, v in wrong.items():
-        if np.isclose(value, v):
-            return _report(False, what, hint)
-    return _report(False, what, f"{value:.4f} where the package gives {right:.4f} (the share "
-                   "of real/colorized pairs in which the real photo scores higher)")
+    }, "{value:.4f} where the package gives {right:.4f} (the share of real/colorized pairs in "
+       "which the real photo scores higher)", rtol=1e-9)
