@@ -222,6 +222,8 @@ class Evaluation:
         self.batch = colorize_records(generator, self.records, cfg)
         self.breeds = [r.breed_name for r in self.records]
         self.models: dict[str, Any] = {}
+        self.fit_records: list[ImageRecord] = []  # the detectors' own train and validation
+        self.val_records: list[ImageRecord] = []  # photos (:meth:`baselines`)
         self.fit_batch: dict[str, np.ndarray] | None = None
         self.val_batch: dict[str, np.ndarray] | None = None
         self.result: dict[str, Any] = {
