@@ -132,7 +132,8 @@ def fit_detector(model: keras.Model, train: tuple[np.ndarray, np.ndarray],
 def train_detector(real: np.ndarray, colorized: np.ndarray, val_real: np.ndarray,
                    val_colorized: np.ndarray, epochs: int = DetectorPlan.epochs,
                    patience: int = DetectorPlan.patience, batch_size: int = 64,
-                   width: int = 16, seed: int = 0, verbose: int = 0) -> tuple[keras.Model, dict[str, list[float]]]:
+                   width: int = 16, seed: int = 0,
+                   verbose: int = 0) -> tuple[keras.Model, dict[str, list[float]]]:
     """The small CNN (:func:`build_detector`) trained on real (1) and colorized (0) images,
     early-stopped on the validation images: ``(model, history)``."""
     keras.utils.set_random_seed(seed)
