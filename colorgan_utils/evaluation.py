@@ -86,10 +86,11 @@ def discriminator_report(discriminator: keras.Model, batch: dict[str, np.ndarray
                          n_boot: int = 1000, seed: int = 0) -> dict[str, Any]:
     """The GAN's own discriminator on real and colorized photos: accuracy per patch and per
     image (mean patch logit) at its own threshold P(real) = 0.5 (it was trained for it), with
-    95% bootstrap intervals over the photos, confusion matrix and ROC/AUC of the image
-    scores (all from :mod:`colorgan_utils.forensics`). Its **mismatch rejection**: the share of mismatched pairs (each photo's L with
-    the previous photo's real colours) it calls colorized, with an interval, and the AUC of the
-    photos' own colours against the mismatched ones: does it check that colours fit?"""
+    95% bootstrap intervals over the photos, confusion matrix and ROC/AUC of the image scores
+    (all from :mod:`colorgan_utils.forensics`). Its **mismatch rejection**: the share of
+    mismatched pairs (each photo's L with the previous photo's real colours) it calls
+    colorized, with an interval, and the AUC of the photos' own colours against the mismatched
+    ones: does it check that colours fit?"""
     real = discriminator.predict([batch["L"], batch["ab"]], verbose=0, batch_size=64)
     colorized = discriminator.predict([batch["L"], batch["colorized_ab"]], verbose=0, batch_size=64)
     mismatched = discriminator.predict([batch["L"], np.roll(batch["ab"], 1, axis=0)], verbose=0,

@@ -127,7 +127,7 @@ def test_defaults_are_written_once():
     parser = build_parser()
     args = parser.parse_args(["colorize", "x.jpg", "--out", "o"])
     assert args.render_size == colorize.RENDER_SIZE == config.RENDER_SIZE
-    callbacks = (Path(__file__).resolve().parents[1] / "colorgan_utils" / "callbacks.py").read_text()
-    cli = (Path(__file__).resolve().parents[1] / "colorgan_utils" / "cli.py").read_text()
+    package = Path(__file__).resolve().parents[1] / "colorgan_utils"
+    callbacks, cli = (package / "callbacks.py").read_text(), (package / "cli.py").read_text()
     assert "256" not in cli
     assert "'backup'" not in callbacks and "generator_last.keras" not in callbacks
