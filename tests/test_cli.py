@@ -131,3 +131,17 @@ def test_defaults_are_written_once():
     callbacks, cli = (package / "callbacks.py").read_text(), (package / "cli.py").read_text()
     assert "256" not in cli
     assert "'backup'" not in callbacks and "generator_last.keras" not in callbacks
+
+
+def test_the_command_line_quiets_tensorflow_s_cpp_log_unless_the_user_chose():
+    """``python -m colorgan_utils`` sets TF_CPP_MIN_LOG_LEVEL=3 before TensorFlow loads; a
+    level the user set is kept."""
+    code = ("import os, runpy, sys\nsys.argv = ['colorgan_utils', '--help']\n"
+            "try:\n    runpy.run_module('colorgan_utils', run_name='__main__')\n"
+            "except SystemExit:\n    pass\nprint('LEVEL', os.environ.get('TF_CPP_MIN_LOG_LEVEL'))")
+    env = {k: v for k, v in os.environ.items() if k != "TF_CPP_MIN_LOG_LEVEL"}
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env)
+    assert "LEVEL 3" in out.stdout, out.stderr[-1000:]
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         env={**env, "TF_CPP_MIN_LOG_LEVEL": "1"})
+    assert "LEVEL 1" in out.stdout
