@@ -477,7 +477,9 @@ def sample_columns(generator: keras.Model, l_norm: Any, ab_norm: Any,
     photo: its lightness, L in [0, 1]) and ``colorized, epoch N``."""
     from colorgan_utils.color import lab_normalized_to_rgb
 
-    colorized = generator(l_norm, training=False)
+    from colorgan_utils.models import as_input
+
+    colorized = generator(as_input(generator, l_norm), training=False)  # a hinted one: none
     return {"original": lab_normalized_to_rgb(l_norm, ab_norm).numpy(),
             "gray": (np.asarray(l_norm) + 1) / 2,
             f"colorized, epoch {epoch}": lab_normalized_to_rgb(l_norm, colorized).numpy()}

@@ -19,6 +19,7 @@ from typing import Sequence
 
 from colorgan_utils.config import PRESETS, RENDER_SIZE, get_config, is_smoke
 from colorgan_utils.errors import ColorGANError
+from colorgan_utils.hints import Hint, HintError, parse_hint, read_hints
 
 
 def _scan(args: argparse.Namespace) -> int:
@@ -110,18 +111,24 @@ def _evaluate(args: argparse.Namespace) -> int:
 
 
 def _colorize(args: argparse.Namespace) -> int:
-    from colorgan_utils.colorize import colorize_files
-    from colorgan_utils.runs import load_run
+    from colorgan_utils.colorize import check_hints, colorize_files, expand_inputs
+    from colorgan_utils.models import takes_hints
+    from colorgan_utils.runs import PRETRAINED_HINTS, load_run
 
-    from colorgan_utils.colorize import expand_inputs
-
+    hints = list(args.hint or []) + (read_hints(args.hints) if args.hints else [])
     photos, skipped = expand_inputs(args.inputs)
     if not photos and not skipped:
         print(f"error: no photos in {', '.join(args.inputs)}: nothing to colorize",
               file=sys.stderr)
         return 1
-    generator, _ = load_run(args.run)
-    report = colorize_files(generator, args.inputs, args.out, render_size=args.render_size)
+    check_hints(photos, hints)  # every hint checked before a network is loaded
+    generator, _ = load_run(args.run if args.run or not hints else PRETRAINED_HINTS)
+    if hints and not takes_hints(generator):
+        raise HintError(f"{args.run}: this generator takes no hints; leave --run out (the "
+                        "shipped hinted generator is used) or give a run trained with "
+                        "--preset hints")
+    report = colorize_files(generator, args.inputs, args.out, render_size=args.render_size,
+                            hints=hints)
     print(f"{len(report.written)} written to {args.out}, {len(report.skipped)} skipped")
     return report.exit_status
 
@@ -137,6 +144,14 @@ def _count(minimum: int):
             raise argparse.ArgumentTypeError(f"{value} is too small: use {minimum} or more")
         return value
     return parse
+
+
+def _hint(text: str) -> Hint:
+    """argparse type: ``X,Y,#RRGGBB`` (a one-line usage error naming the hint otherwise)."""
+    try:
+        return parse_hint(text)
+    except HintError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def _minutes(text: str) -> float:
@@ -207,6 +222,12 @@ def build_parser() -> argparse.ArgumentParser:
     co.add_argument("--render-size", type=_count(64), default=RENDER_SIZE,
                     help="shorter side (px) the generator sees; colour is then laid on the "
                          "photo's own full-size lightness (default %(default)s)")
+    co.add_argument("--hint", action="append", type=_hint, metavar="X,Y,#RRGGBB",
+                    help="a colour hint: the photo's pixel X (from the left), Y (from the "
+                         "top) has this colour; repeat it for more (one photo; the shipped "
+                         "hinted generator unless --run)")
+    co.add_argument("--hints", metavar="FILE.json",
+                    help='hints from a JSON file: [{"x": X, "y": Y, "color": "#RRGGBB"}, ...]')
     co.set_defaults(func=_colorize)
     return parser
 

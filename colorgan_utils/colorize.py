@@ -30,7 +30,7 @@ import weakref
 from collections import deque
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable, Iterator
+from typing import Any, Iterable, Iterator, Sequence
 
 import numpy as np
 import tensorflow as tf
@@ -39,8 +39,9 @@ from PIL import Image, UnidentifiedImageError
 from colorgan_utils import color
 from colorgan_utils.config import RENDER_SIZE  # noqa: F401  (the default; config owns it)
 from colorgan_utils.errors import PhotoError
+from colorgan_utils.hints import Hint, HintError, check_inside, hint_map
 from colorgan_utils.photos import MAX_PIXELS, as_float, read_photo  # noqa: F401 (re-exported)
-from colorgan_utils.models import render_multiple
+from colorgan_utils.models import render_multiple, takes_hints
 
 IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".bmp", ".gif", ".tif", ".tiff", ".webp"}
 STRIP_PIXELS = 4_000_000  # full-size work is done in strips of about this many pixels
@@ -90,8 +91,10 @@ class Colorizer:
         self._lightness = {dtype: tf.function(self._lightness_fn, input_signature=[
             tf.TensorSpec([None, None, 3], dtype), tf.TensorSpec([], tf.int32)])
             for dtype in (tf.uint8, tf.float32)}
+        self.hinted = takes_hints(generator)
         self._predict = tf.function(self._predict_fn, input_signature=[
-            tf.TensorSpec([None, None, 1], tf.float32), tf.TensorSpec([2], tf.int32)])
+            tf.TensorSpec([None, None, 1], tf.float32), tf.TensorSpec([2], tf.int32),
+            tf.TensorSpec([None, None, 3], tf.float32)])
         self._compose = tf.function(self._compose_fn, input_signature=[
             tf.TensorSpec([None, None, 1], tf.float32), tf.TensorSpec([None, None, 2], tf.float32),
             tf.TensorSpec([3], tf.int32)])
@@ -105,12 +108,15 @@ class Colorizer:
                                  antialias=True)
         return l_norm, narrow
 
-    def _predict_fn(self, l_narrow: tf.Tensor, render: tf.Tensor) -> tf.Tensor:
+    def _predict_fn(self, l_narrow: tf.Tensor, render: tf.Tensor, hint: tf.Tensor) -> tf.Tensor:
         small = tf.image.resize(l_narrow, render, antialias=True)  # now along its height
         m = self.multiple
         pad_h = (m - render[0] % m) % m
         pad_w = (m - render[1] % m) % m
         padded = tf.pad(small, [[0, pad_h], [0, pad_w], [0, 0]], mode="SYMMETRIC")
+        if self.hinted:  # the hint map and mask at the render size (none: zeros), padded with 0
+            hint = tf.pad(hint, [[0, pad_h], [0, pad_w], [0, 0]])
+            padded = tf.concat([padded, hint], -1)
         ab = self.generator(padded[None], training=False)[0]
         return tf.cast(ab, tf.float32)[: render[0], : render[1]]
 
@@ -156,15 +162,29 @@ class Colorizer:
                                             tf.constant([r, h, w])).numpy()
         return out
 
-    def __call__(self, photo: Any) -> tuple[np.ndarray, np.ndarray]:
+    def hint_input(self, hints: Sequence[Hint], photo_size: tuple[int, int],
+                   render: tuple[int, int]) -> tf.Tensor:
+        """``[rh, rw, 3]``: the hint ab and mask of a person's ``hints`` at the render size
+        (zeros for none); hints for a generator that takes none are refused."""
+        if hints and not self.hinted:
+            raise HintError("this generator takes no hints: use the hinted one "
+                            "(runs.generator_path('shipped:hints'))")
+        hint_ab, mask = hint_map(hints or [], photo_size, render)
+        return tf.constant(np.concatenate([hint_ab, mask], -1))
+
+    def __call__(self, photo: Any, hints: Sequence[Hint] = ()) -> tuple[np.ndarray, np.ndarray]:
         """``(gray, colorized)`` of one photo: gray ``[H, W]`` float32 in [0, 1] (L / 100),
-        colorized ``[H, W, 3]`` ``uint8`` at the photo's own size, with the photo's own L."""
+        colorized ``[H, W, 3]`` ``uint8`` at the photo's own size, with the photo's own L.
+        ``hints`` (:class:`~colorgan_utils.hints.Hint`, in the photo's pixels) need a hinted
+        generator; with none, a hinted generator runs the same path with an empty hint map."""
         photo = _as_rgb(photo)
         h, w = photo.shape[:2]
+        check_inside(hints, w, h)
         render = render_shape(h, w, self.render_size, self.multiple)
+        hint = self.hint_input(hints, (h, w), render)
         l_full, l_narrow = self.lightness(photo, render[1])
         del photo
-        out = self.compose(l_full, self._predict(l_narrow, tf.constant(render)))
+        out = self.compose(l_full, self._predict(l_narrow, tf.constant(render), hint))
         gray = l_full[..., 0]  # in place: a 100 MP photo's L is 400 MB
         gray += 1.0
         gray /= 2.0
@@ -200,12 +220,31 @@ def colorizer_for(generator: Any, render_size: int = RENDER_SIZE) -> Colorizer:
     return per_size[render_size]
 
 
-def colorize_image(generator: Any, image: Any,
-                   render_size: int = RENDER_SIZE) -> tuple[np.ndarray, np.ndarray]:
+def colorize_image(generator: Any, image: Any, render_size: int = RENDER_SIZE,
+                   hints: Sequence[Hint] = ()) -> tuple[np.ndarray, np.ndarray]:
     """Colorize one photo array of any size at full resolution; returns ``(gray, colorized)``
-    as float32 in [0, 1] (``[H, W]`` and ``[H, W, 3]``). See :class:`Colorizer`."""
-    gray, out = colorizer_for(generator, render_size)(image)
+    as float32 in [0, 1] (``[H, W]`` and ``[H, W, 3]``). ``hints``: colour hints in the
+    photo's pixels, for a hinted generator (notebook 07). See :class:`Colorizer`."""
+    gray, out = colorizer_for(generator, render_size)(image, hints)
     return gray, out.astype(np.float32) / 255.0
+
+
+def check_hints(photos: Sequence[Path], hints: Sequence[Hint]) -> None:
+    """Refuse hints, by name and before any work, that cannot be used: for more than one
+    photo, or outside the photo (its upright size is read from the file's header only)."""
+    if not hints:
+        return
+    if len(photos) != 1:
+        raise HintError(f"hints are given in one photo's pixels: give one photo, not "
+                        f"{len(photos)}")
+    try:
+        with Image.open(photos[0]) as im:
+            width, height = im.size
+            if im.getexif().get(0x0112, 1) in (5, 6, 7, 8):  # EXIF: shown turned by 90 degrees
+                width, height = height, width
+    except (OSError, UnidentifiedImageError) as exc:
+        raise HintError(f"{photos[0]}: cannot read its size to place the hints ({exc})") from None
+    check_inside(hints, width, height, str(photos[0]))
 
 
 def expand_inputs(inputs: Iterable[str | os.PathLike]) -> tuple[list[Path], list[tuple[str, str]]]:
@@ -315,11 +354,12 @@ def _prefetch(paths: list[Path], pool: cf.Executor, ahead: int = 4
 
 def colorize_files(generator: Any, inputs: Iterable[str | os.PathLike],
                    out_dir: str | os.PathLike, render_size: int = RENDER_SIZE,
-                   verbose: bool = True) -> ColorizeReport:
+                   verbose: bool = True, hints: Sequence[Hint] = ()) -> ColorizeReport:
     """Colorize each input photo into ``out_dir/<stem>.png`` (``<stem>-2.png`` on a clash with
     another output, an input file or any file already in ``out_dir``, also one another
     ``colorize`` writes at the same time: nothing is overwritten, :func:`claim_name`). Reading
-    and writing overlap with the network."""
+    and writing overlap with the network. ``hints`` (a hinted generator's colour hints, in
+    the photo's pixels) are for one photo: check them first with :func:`check_hints`."""
     out = Path(out_dir).expanduser()
     try:
         out.mkdir(parents=True, exist_ok=True)
@@ -356,7 +396,7 @@ def colorize_files(generator: Any, inputs: Iterable[str | os.PathLike],
                     if verbose:
                         print(f"skipped {path}: {photo}")
                     continue
-                _, colour = colorizer(photo)
+                _, colour = colorizer(photo, hints)
                 # never overwrite: an input, an output of this or another run, any file there
                 try:
                     target = claim_name(out, path.stem, inputs_resolved)

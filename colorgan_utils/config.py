@@ -79,6 +79,14 @@ class Config:
     ema_momentum: float = 0.0
     lr_schedule: str = "constant"  # "cosine": both learning rates decay to 0 over the epochs
     steps_per_epoch: int | None = None
+    # colour hints (notebook 07): the generator takes a hint map and mask beside L, and
+    # training simulates hints (colorgan_utils.hints.Sampling): after each point another with
+    # probability 1 - hint_stop (so hint_stop of the photos get none), at most hint_max_points,
+    # each a square of 1 .. hint_max_patch px carrying its patch's mean true colour
+    hints: bool = False
+    hint_stop: float = 0.125
+    hint_max_points: int = 24
+    hint_max_patch: int = 5
     mixed_precision: bool = False
     jit_compile: bool = False
     max_minutes: float | None = None  # stop after the epoch that passes this wall time
@@ -138,6 +146,13 @@ PRESETS: dict[str, Config] = {
                     lr_schedule="cosine", encoder="mobilenetv2", encoder_alpha=0.5,
                     encoder_frozen_epochs=0, encoder_lr_mult=0.1, init_generator="shipped:l1",
                     **{**GAN, "keep": "last"}),
+    # the hinted generator (notebook 07): the shipped generator extended with a zero-started
+    # hint branch, fine-tuned with simulated hints for the cpu preset's time on 2 cores; the
+    # same GAN, its colour term and adversarial term as shipped
+    "hints": Config(preset="hints", image_size=128, batch_size=32, epochs=5, warmup_epochs=0,
+                    l1_lambda=100.0, ema_momentum=0.99, lr_schedule="cosine",
+                    encoder="mobilenetv2", encoder_alpha=0.5, encoder_frozen_epochs=0,
+                    encoder_lr_mult=0.1, init_generator="shipped:gan", hints=True, **GAN),
     # the full dataset on a Colab GPU (the same recipe, longer; not measured on Colab)
     "colab": Config(
         preset="colab", image_size=128, batch_size=64, epochs=30,

@@ -575,6 +575,7 @@ def make_dataset(
     cache: bool | str = True,
     drop_remainder: bool | None = None,
     repeat: bool = False,
+    hints: Any = None,
 ) -> Any:
     """A ``tf.data.Dataset`` of ``(L, ab)`` batches, both in [-1, 1].
 
@@ -584,6 +585,11 @@ def make_dataset(
     Files that fail to decode are skipped with a warning instead of stopping an epoch.
     ``repeat=True`` gives an endless stream, so that ``fit``/``evaluate`` count the steps
     (:func:`steps_for`); Keras mis-averages metrics over a stream of unknown length.
+
+    ``hints`` (a :class:`colorgan_utils.hints.Sampling`): the first element is the hinted
+    generator's input ``[L, hint a, hint b, mask]`` instead of L, with hints simulated from
+    each photo's own colours after the crop, seeded by ``cfg.seed`` and the batch's number
+    (an evaluation pass gets the same hints every time). Notebook 07.
     """
     import tensorflow as tf
 
@@ -615,7 +621,20 @@ def make_dataset(
         lab = tf.cast(lab, tf.float32)
         return lab[..., :1], lab[..., 1:]
 
-    ds = ds.map(split, num_parallel_calls=auto)
+    if hints is None:
+        ds = ds.map(split, num_parallel_calls=auto)
+    else:
+        from colorgan_utils import hints as hinting
+
+        def hinted(i: Any, lab: Any) -> tuple[Any, Any]:
+            lum, ab = split(lab)
+            seed = tf.stack([tf.constant(cfg.seed, tf.int64), i])
+            hint_ab, mask = hinting.simulate(ab, seed, hints)
+            return hinting.generator_input(lum, hint_ab, mask), ab
+
+        # numbered after the repeat for training (new hints every step), before it for
+        # evaluation (the same hints every pass)
+        ds = ds.enumerate().map(hinted, num_parallel_calls=auto)
     if repeat and not training:
         ds = ds.repeat()  # whole batches repeat: `steps_for` of them is exactly one pass
     return ds.prefetch(auto)

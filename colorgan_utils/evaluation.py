@@ -22,7 +22,7 @@ from colorgan_utils.color import lab_normalized_to_rgb
 from colorgan_utils.config import Config
 from colorgan_utils.data import ImageRecord, make_dataset
 from colorgan_utils.detector import DetectorPlan
-from colorgan_utils.models import training_size
+from colorgan_utils.models import as_input, training_size
 
 THRESHOLD = 0.5  # the GAN discriminator's P(real) above this is a "real" verdict (logit > 0)
 
@@ -35,7 +35,7 @@ def colorize_records(generator: keras.Model, records: Sequence[ImageRecord | str
     out: dict[str, list] = {k: [] for k in ("L", "ab", "colorized_ab", "real", "gray", "colorized")}
     for lum, ab in make_dataset(records, cfg, training=False, batch_size=batch_size,
                                 cache=False):
-        colorized_ab = generator(lum, training=False)
+        colorized_ab = generator(as_input(generator, lum), training=False)
         out["L"].append(lum.numpy())
         out["ab"].append(ab.numpy())
         out["colorized_ab"].append(np.asarray(colorized_ab, np.float32))

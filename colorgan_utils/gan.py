@@ -126,8 +126,8 @@ class ColorGAN(keras.Model):
         self._configure(generator, discriminator, colour_loss, warmup_epochs, mismatch_weight,
                         gan_loss)
 
-    def call(self, l_norm: tf.Tensor, training: bool = False) -> tf.Tensor:
-        return self.generator(l_norm, training=training)
+    def call(self, x: tf.Tensor, training: bool = False) -> tf.Tensor:
+        return self.generator(x, training=training)
     # pragma: no mutate end
 
     def _configure(self, generator: keras.Model, discriminator: keras.Model, colour_loss: Any,
@@ -199,11 +199,12 @@ class ColorGAN(keras.Model):
     def metrics(self) -> list[keras.metrics.Metric]:
         return list(self.trackers.values())
 
-    def colour_term(self, l_norm: tf.Tensor, ab: tf.Tensor,
+    def colour_term(self, x: tf.Tensor, ab: tf.Tensor,
                     training: bool) -> tuple[tf.Tensor, tf.Tensor, dict[str, tf.Tensor]]:
-        """The generator's colorization of ``l_norm``, its colour term, and any extra figures to
-        log (none here; colour as classes logs its cross-entropy)."""
-        colorized_ab = self.generator(l_norm, training=training)
+        """The generator's colorization of its input ``x`` (L, or L and hints), its colour
+        term, and any extra figures to log (none here; colour as classes logs its
+        cross-entropy)."""
+        colorized_ab = self.generator(x, training=training)
         return colorized_ab, self.colour_loss(ab, colorized_ab), {}
 
     def discriminate(self, l_norm: tf.Tensor, ab: tf.Tensor, colorized_ab: tf.Tensor,
@@ -219,7 +220,7 @@ class ColorGAN(keras.Model):
         parts = tf.split(both, len(fake_ab), axis=0)
         return parts[0], parts[1], (parts[2] if len(parts) > 2 else None)
 
-    def loss_terms(self, l_norm: tf.Tensor, ab: tf.Tensor,
+    def loss_terms(self, x: tf.Tensor, ab: tf.Tensor,
                    training: bool = False) -> dict[str, tf.Tensor]:
         """Every term of one batch, by name: ``d_loss``; ``g_adv_loss`` (the GAN term),
         ``g_colour`` (the colour term) and their sum ``g_loss`` (the GAN term weighted by the
@@ -227,8 +228,10 @@ class ColorGAN(keras.Model):
         ``real_logits``, ``colorized_logits`` and ``mismatch_logits`` (None without mismatched
         pairs); the colorization ``colorized_ab`` (and the colour term's extra figures). Not
         named ``losses``: Keras models already have a ``losses`` (their regularisation
-        terms)."""
-        colorized_ab, g_colour, extra = self.colour_term(l_norm, ab, training)
+        terms). ``x``: the generator's input; its first channel is L, all the discriminator
+        sees (a hinted generator's hints are not shown to it)."""
+        l_norm = x[..., :1]
+        colorized_ab, g_colour, extra = self.colour_term(x, ab, training)
         real_logits, colorized_logits, mismatch_logits = self.discriminate(
             l_norm, ab, colorized_ab, training)
         kind, w = self.gan_loss, self.mismatch_weight
@@ -244,9 +247,9 @@ class ColorGAN(keras.Model):
                 "colorized_ab": colorized_ab, **extra}
 
     def train_step(self, data: Any) -> dict[str, tf.Tensor]:
-        l_norm, ab = data
+        x, ab = data
         with tf.GradientTape() as g_tape, tf.GradientTape() as d_tape:
-            terms = self.loss_terms(l_norm, ab, training=True)
+            terms = self.loss_terms(x, ab, training=True)
             g_scaled = self._scaled(terms["g_loss"], self.g_optimizer)
             d_scaled = self._scaled(terms["d_loss"], self.d_optimizer)
         # the generator's step (its pretrained encoder, if fine-tuned, at its own rate)
@@ -260,11 +263,11 @@ class ColorGAN(keras.Model):
         # the discriminator's step
         d_vars = self.discriminator.trainable_variables
         self.d_optimizer.apply_gradients(zip(d_tape.gradient(d_scaled, d_vars), d_vars))
-        return self._log(terms, l_norm, ab)
+        return self._log(terms, x[..., :1], ab)
 
     def test_step(self, data: Any) -> dict[str, tf.Tensor]:
-        l_norm, ab = data
-        return self._log(self.loss_terms(l_norm, ab, training=False), l_norm, ab)
+        x, ab = data
+        return self._log(self.loss_terms(x, ab, training=False), x[..., :1], ab)
 
     def _scaled(self, loss: tf.Tensor, optimizer: keras.optimizers.Optimizer) -> tf.Tensor:
         """Loss for the gradient: divided by the replicas (their gradients are summed), then

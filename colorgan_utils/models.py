@@ -143,7 +143,7 @@ def to_ab(x: Any, initializer: Any = None) -> Any:
 
 def build_pretrained_generator(image_size: int = 128, alpha: float = 0.35,
                                weights: Any = "imagenet", width: int = 32,
-                               name: str = "generator") -> keras.Model:
+                               name: str = "generator", hints: bool = False) -> keras.Model:
     """A U-Net whose encoder is Keras' MobileNetV2 pretrained on ImageNet: L ``[H, W, 1]`` in
     [-1, 1] -> ab ``[H, W, 2]`` in [-1, 1].
 
@@ -157,20 +157,123 @@ def build_pretrained_generator(image_size: int = 128, alpha: float = 0.35,
     uses ImageNet's statistics. ``weights``: ``"imagenet"``, a path to the official file, or
     ``None`` (random). The encoder is the nested model ``"encoder"`` (freeze it with
     :func:`colorgan_utils.encoder.set_frozen`); the saved generator holds all its weights.
+
+    ``hints=True``: the hinted generator of notebook 07 (:func:`hinted_generator`).
     """
     from colorgan_utils.encoder import build_encoder
 
-    inp = keras.Input((None, None, 1), name="L")
-    x = TrainingSize(image_size, name="training_size")(inp)
+    if hints:
+        inp = keras.Input((None, None, 4), name="L_hints")
+        lum, hint = SplitHints(name="split_hints")(inp)
+    else:
+        inp = lum = keras.Input((None, None, 1), name="L")
+    x = TrainingSize(image_size, name="training_size")(lum)
     rgb = layers.Concatenate(name="L_as_rgb")([x, x, x])
     features = build_encoder(alpha, weights)(rgb)  # its BatchNorm keeps ImageNet's statistics
     x = features[-1]
+    if hints:
+        x = hint_branch(x, hint, 32, "hints32")
     for j, (skip, f) in enumerate(zip(reversed(features[:-1]),
                                       (width * 8, width * 4, width * 2, width))):
         x = up_block(x, skip, f, f"up{j + 1}")
+        if hints:
+            x = hint_branch(x, hint, 16 >> j, f"hints{16 >> j}")
     # zeros: the untrained generator predicts gray (ab = 0), the baseline it must beat, instead
     # of a saturated tanh on the encoder's large ImageNet activations
     return keras.Model(inp, to_ab(x, "zeros"), name=name)
+
+
+@keras.saving.register_keras_serializable(package="colorgan")
+class SplitHints(layers.Layer):
+    """The hinted generator's input ``[L, hint a, hint b, mask]`` -> ``(L, [hint ab x mask,
+    mask])``: a hint ab where the mask is 0 never reaches the network."""
+
+    def call(self, x: Any) -> tuple[Any, Any]:
+        mask = x[..., 3:4]
+        return x[..., :1], ops.concatenate([x[..., 1:3] * mask, mask], axis=-1)
+
+    def compute_output_shape(self, input_shape: tuple) -> tuple:
+        return (*input_shape[:-1], 1), (*input_shape[:-1], 3)
+
+
+@keras.saving.register_keras_serializable(package="colorgan")
+class HintPyramid(layers.Layer):
+    """The hints seen at a coarser ``stride``: per cell, the mean hint ab over its hinted
+    pixels and whether any pixel of it is hinted (``[ab, mask]``, 0 where none is)."""
+
+    def __init__(self, stride: int, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.stride = int(stride)
+
+    def call(self, hint: Any) -> Any:
+        s = self.stride
+        ab_sum = ops.average_pool(hint[..., :2], s, s, padding="same")
+        share = ops.average_pool(hint[..., 2:], s, s, padding="same")
+        mask = ops.cast(share > 0, hint.dtype)
+        return ops.concatenate([ab_sum / ops.maximum(share, 1e-6) * mask, mask], axis=-1)
+
+    def compute_output_shape(self, input_shape: tuple) -> tuple:
+        return (*input_shape[:-1], 3)
+
+    def get_config(self) -> dict[str, Any]:
+        return {**super().get_config(), "stride": self.stride}
+
+
+def hint_branch(x: Any, hint: Any, stride: int, name: str, filters: int = 16) -> Any:
+    """Add the hints to the decoder's map ``x`` at ``stride``: the :class:`HintPyramid` at that
+    stride, a 3x3 convolution + ReLU, a 1x1 convolution to ``x``'s channels, **zero-initialised
+    and without biases**, added to ``x``. It starts at zero (the generator it extends is
+    unchanged), and no hint means a zero input, hence exactly nothing added, ever."""
+    h = HintPyramid(stride, name=f"{name}_pyramid")(hint) if stride > 1 else hint
+    h = layers.Conv2D(filters, 3, padding="same", use_bias=False, activation="relu",
+                      kernel_initializer="he_normal", name=f"{name}_conv")(h)
+    h = layers.Conv2D(x.shape[-1], 1, use_bias=False, kernel_initializer="zeros",
+                      name=f"{name}_to_features")(h)
+    return layers.Add(name=f"{name}_add")([x, h])
+
+
+def takes_hints(generator: keras.Model) -> bool:
+    """Whether a generator is a hinted one (input ``[L, hint a, hint b, mask]``)."""
+    shape = generator.input_shape
+    return not isinstance(shape, list) and shape[-1] == 4
+
+
+def as_input(generator: keras.Model, l_norm: Any) -> Any:
+    """What ``generator`` takes for the black-and-white ``l_norm`` ``[..., 1]`` with no hints:
+    ``l_norm`` itself, or, for a hinted generator, ``l_norm`` and three zero channels."""
+    if takes_hints(generator):
+        return ops.concatenate([l_norm, ops.zeros_like(ops.repeat(l_norm, 3, axis=-1))], -1)
+    return l_norm
+
+
+# MobileNetV2's last skip (block_16_project) has 320 * alpha channels
+_ALPHA_OF_CHANNELS = {112: 0.35, 160: 0.5, 240: 0.75, 320: 1.0}
+
+
+def hinted_generator(base: keras.Model) -> keras.Model:
+    """The hinted generator that extends ``base`` (a :func:`build_pretrained_generator`): the
+    same network, every weight copied, plus a :func:`hint_branch` into the decoder at strides
+    32, 16, 8, 4 and 2, fed by the hint map and mask beside L. Zero-initialised, so that before
+    any training it gives exactly ``base``'s output, whatever the hints. Taught in notebook 07."""
+    try:
+        encoder = base.get_layer("encoder")
+        alpha = _ALPHA_OF_CHANNELS[encoder.outputs[-1].shape[-1]]
+        width = base.get_layer("up4_deconv").filters
+    except (ValueError, KeyError):
+        raise ValueError(f"{base.name}: hints extend a generator on the pretrained encoder "
+                         "(models.build_pretrained_generator), not this one") from None
+    hinted = build_pretrained_generator(training_size(base), alpha, None, width, base.name,
+                                        hints=True)
+    copy_weights(base, hinted)
+    return hinted
+
+
+def copy_weights(source: keras.Model, target: keras.Model) -> None:
+    """Copy every layer's weights from ``source`` into ``target``'s layer of the same name
+    (``target`` may have more layers: the hint branch keeps its own)."""
+    for layer in source.layers:
+        if layer.weights:
+            target.get_layer(layer.name).set_weights(layer.get_weights())
 
 
 DISCRIMINATOR_NORMS = ("batch", "spectral", "instance")
@@ -271,9 +374,13 @@ def image_scores(discriminator: keras.Model, l_norm: Any, ab_norm: Any) -> Any:
 
 def build_models(cfg: Any) -> tuple[keras.Model, keras.Model]:
     """The generator and discriminator a :class:`~colorgan_utils.config.Config` asks for."""
+    if getattr(cfg, "hints", False) and getattr(cfg, "encoder", "scratch") != "mobilenetv2":
+        raise ValueError("hints=True needs encoder='mobilenetv2': the hinted generator extends "
+                         "the pretrained one")
     if getattr(cfg, "encoder", "scratch") == "mobilenetv2":
         generator = build_pretrained_generator(cfg.image_size, cfg.encoder_alpha,
-                                               cfg.encoder_weights, cfg.generator_width)
+                                               cfg.encoder_weights, cfg.generator_width,
+                                               hints=getattr(cfg, "hints", False))
     else:
         generator = build_generator(cfg.image_size, cfg.generator_width, cfg.generator_max_mult)
     return generator, build_discriminator(cfg.image_size, cfg.discriminator_width,
@@ -329,7 +436,7 @@ def build_colorizer(generator: keras.Model, name: str = "colorizer") -> keras.Mo
     """
     rgb = keras.Input((None, None, 3), name="rgb")
     l_norm, _ = RGBToLab(name="rgb_to_lab")(rgb)
-    ab = generator(l_norm)
+    ab = generator(as_input(generator, l_norm))
     colorized = LabToRGB(name="lab_to_rgb")([l_norm, ab])
     gray = LToGray(name="gray")(l_norm)
     return keras.Model(rgb, {"gray": gray, "colorized": colorized}, name=name)

@@ -47,6 +47,8 @@ PRETRAINED_SCRATCH = PRETRAINED.with_name("generator_scratch_128.npz")
 PRETRAINED_L1 = PRETRAINED.with_name("generator_l1_128.npz")
 # the GAN's own discriminator: the same run and epoch as the shipped generator, nothing retrained
 PRETRAINED_DISCRIMINATOR = PRETRAINED.with_name("discriminator_128.npz")
+# the hinted generator (notebook 07): the default one extended to take colour hints
+PRETRAINED_HINTS = PRETRAINED.with_name("generator_hints_128.npz")
 
 
 def model_file(run_dir: str | os.PathLike, network: str, which: str) -> Path:
@@ -311,12 +313,14 @@ MODEL_KEYS = ("image_size", "generator_width", "generator_max_mult", "discrimina
               "l1_lambda", "warmup_epochs", "batch_size", "max_images", "val_fraction",
               "test_fraction", "ema_momentum", "lr_schedule", "encoder", "encoder_alpha",
               "encoder_frozen_epochs", "encoder_lr_mult", "discriminator_norm", "gan_loss",
-              "mismatch_weight", "l1_lambda_end", "keep")
+              "mismatch_weight", "l1_lambda_end", "keep", "hints", "hint_stop",
+              "hint_max_points", "hint_max_patch")
 # settings added after runs had been saved: a run whose config.json lacks one was trained
 # without it, and is resumed the way it was trained (Config's default), not refused
 ADDED_KEYS = ("ema_momentum", "lr_schedule", "encoder", "encoder_alpha",
               "encoder_frozen_epochs", "encoder_lr_mult", "discriminator_norm", "gan_loss",
-              "mismatch_weight", "l1_lambda_end", "keep")
+              "mismatch_weight", "l1_lambda_end", "keep", "hints", "hint_stop",
+              "hint_max_points", "hint_max_patch")
 # settings that have left: a run trained with another value than this one cannot go on here
 # (its generator still colorizes and evaluates; colour as classes is notebook 06's)
 REMOVED_KEYS = {"objective": "l1", "adversarial_lambda": 1.0, "chroma_lambda": 0.0}
@@ -509,12 +513,14 @@ def _load_keras(path: Path) -> Any:
     return models.with_current_policy(keras.models.load_model(path))
 
 
-SHIPPED = {"shipped:l1": PRETRAINED_L1, "shipped:gan": PRETRAINED}
+SHIPPED = {"shipped:l1": PRETRAINED_L1, "shipped:gan": PRETRAINED,
+           "shipped:hints": PRETRAINED_HINTS}
 
 
 def generator_path(name: str | os.PathLike) -> Path:
     """A generator file by path, or one shipped with the package by its short name
-    (``shipped:l1``, the L1-only generator; ``shipped:gan``, the L1 + GAN one)."""
+    (``shipped:l1``, the L1-only generator; ``shipped:gan``, the L1 + GAN one;
+    ``shipped:hints``, the hinted one)."""
     return SHIPPED.get(str(name), Path(name).expanduser())
 
 
@@ -552,9 +558,9 @@ def load_generator(path: str | os.PathLike) -> Any:
         raise RunError(f"{path} is not a readable generator file ({type(exc).__name__}: "
                        f"{exc})") from exc
     shape = model.input_shape
-    if isinstance(shape, list) or shape[-1] != 1 or model.output_shape[-1] != 2:
+    if isinstance(shape, list) or shape[-1] not in (1, 4) or model.output_shape[-1] != 2:
         raise RunError(f"{path} is not a generator (it maps {shape} to {model.output_shape}; "
-                       "a generator maps L (1 channel) to ab (2 channels))")
+                       "a generator maps L (1 channel, or 4 with hints) to ab (2 channels))")
     return model
 
 

@@ -23,6 +23,7 @@ from colorgan_utils.callbacks import (
 )
 from colorgan_utils.config import Config
 from colorgan_utils.data import make_dataset, steps_for
+from colorgan_utils.hints import sampling_of
 from colorgan_utils.encoder import resolve_weights
 from colorgan_utils.gan import ColorGAN, L1Colour
 from colorgan_utils.models import build_models
@@ -119,9 +120,10 @@ def _train_locked(cfg: Config, run_dir: Path, epochs: int, strategy: Any,
     if not splits["val"]:
         print(f"warning: no validation photos; the 'best' generator is chosen on {len(val)} "
               "training photos (use more photos for a real validation split)")
-    train_ds = make_dataset(splits["train"], cfg, training=True, repeat=True)
+    hints = sampling_of(cfg)  # hinted generator: hints simulated from each photo's colours
+    train_ds = make_dataset(splits["train"], cfg, training=True, repeat=True, hints=hints)
     steps = cfg.steps_per_epoch or steps_for(len(splits["train"]), cfg.batch_size, True)
-    val_ds = make_dataset(val, cfg, training=False, repeat=True)
+    val_ds = make_dataset(val, cfg, training=False, repeat=True, hints=hints)
     picks = val[:: max(1, len(val) // 8)][:8]  # spread over the breeds (val is breed-sorted)
     sample_l, sample_ab = next(iter(make_dataset(picks, cfg, training=False, batch_size=8,
                                                  cache=False)))
@@ -188,6 +190,13 @@ def _train_locked(cfg: Config, run_dir: Path, epochs: int, strategy: Any,
 def _start_from(generator: keras.Model, start: keras.Model, path: str) -> None:
     """Copy ``start``'s weights into the new run's ``generator`` (``init_generator``); a file
     of another architecture is refused by name."""
+    from colorgan_utils.models import hinted_generator, takes_hints
+
+    if takes_hints(generator) and not takes_hints(start):
+        try:  # the hinted generator extends an automatic one: its weights, the branch at 0
+            start = hinted_generator(start)
+        except ValueError as exc:
+            raise TrainingError(f"init_generator={path}: {exc}") from None
     mine, theirs = generator.get_weights(), start.get_weights()
     if len(mine) != len(theirs) or any(a.shape != b.shape for a, b in zip(mine, theirs)):
         raise TrainingError(f"init_generator={path}: its architecture does not match this "
