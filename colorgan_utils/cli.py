@@ -19,7 +19,7 @@ from typing import Sequence
 
 from colorgan_utils.config import PRESETS, RENDER_SIZE, get_config, is_smoke
 from colorgan_utils.errors import ColorGANError
-from colorgan_utils.hints import Hint, HintError, parse_hint, read_hints
+from colorgan_utils.hints import Hint, HintError, parse_hint, read_hints  # numpy only
 
 
 def _scan(args: argparse.Namespace) -> int:
@@ -111,8 +111,7 @@ def _evaluate(args: argparse.Namespace) -> int:
 
 
 def _colorize(args: argparse.Namespace) -> int:
-    from colorgan_utils.colorize import check_hints, colorize_files, expand_inputs
-    from colorgan_utils.models import takes_hints
+    from colorgan_utils.colorize import check_hints, colorize_files, expand_inputs, refuse_hints
     from colorgan_utils.runs import PRETRAINED_HINTS, load_run
 
     hints = list(args.hint or []) + (read_hints(args.hints) if args.hints else [])
@@ -123,10 +122,8 @@ def _colorize(args: argparse.Namespace) -> int:
         return 1
     check_hints(photos, hints)  # every hint checked before a network is loaded
     generator, _ = load_run(args.run if args.run or not hints else PRETRAINED_HINTS)
-    if hints and not takes_hints(generator):
-        raise HintError(f"{args.run}: this generator takes no hints; leave --run out (the "
-                        "shipped hinted generator is used) or give a run trained with "
-                        "--preset hints")
+    if hints:
+        refuse_hints(generator, args.run)
     report = colorize_files(generator, args.inputs, args.out, render_size=args.render_size,
                             hints=hints)
     print(f"{len(report.written)} written to {args.out}, {len(report.skipped)} skipped")

@@ -247,6 +247,13 @@ def check_hints(photos: Sequence[Path], hints: Sequence[Hint]) -> None:
     check_inside(hints, width, height, str(photos[0]))
 
 
+def refuse_hints(generator: Any, name: Any) -> None:
+    """Refuse, by name, hints for a generator that takes none."""
+    if not takes_hints(generator):
+        raise HintError(f"{name}: this generator takes no hints; leave --run out (the shipped "
+                        "hinted generator is used) or give a run trained with --preset hints")
+
+
 def expand_inputs(inputs: Iterable[str | os.PathLike]) -> tuple[list[Path], list[tuple[str, str]]]:
     """Files as given, and the files inside given folders (sorted, not recursive); returns
     ``(photos, skipped)`` where ``skipped`` lists the folder entries that are not a

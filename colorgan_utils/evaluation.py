@@ -28,14 +28,30 @@ THRESHOLD = 0.5  # the GAN discriminator's P(real) above this is a "real" verdic
 
 
 def colorize_records(generator: keras.Model, records: Sequence[ImageRecord | str],
-                     cfg: Config, batch_size: int = 64) -> dict[str, np.ndarray]:
+                     cfg: Config, batch_size: int = 64,
+                     hints: int | None = None) -> dict[str, np.ndarray]:
     """Centre crops of the photos: ``L``, ``ab`` (real), ``colorized_ab`` and RGB ``real``,
-    ``gray``, ``colorized``, all at the generator's size."""
+    ``gray``, ``colorized``, all at the generator's size. ``hints``: a hinted generator is
+    given this many hints per photo, placed at random (seeded by ``cfg.seed``), each carrying
+    the photo's true colour under it (notebook 07's curve); their ``mask`` is returned too."""
+    from colorgan_utils.hints import Sampling
+    from colorgan_utils.models import takes_hints
+
+    if hints and not takes_hints(generator):
+        raise ValueError(f"hints={hints}: this generator takes no hints")
     cfg = cfg.replace(image_size=training_size(generator))
+    # an automatic generator with hints=0 is just that: no hint channels
+    sampling = Sampling(points=hints) if hints is not None and takes_hints(generator) else None
     out: dict[str, list] = {k: [] for k in ("L", "ab", "colorized_ab", "real", "gray", "colorized")}
-    for lum, ab in make_dataset(records, cfg, training=False, batch_size=batch_size,
-                                cache=False):
-        colorized_ab = generator(as_input(generator, lum), training=False)
+    if sampling is not None:
+        out["mask"] = []
+    for x, ab in make_dataset(records, cfg, training=False, batch_size=batch_size,
+                              cache=False, hints=sampling):
+        lum = x[..., :1]
+        if sampling is not None:
+            out["mask"].append(x[..., 3:].numpy())
+        colorized_ab = generator(x if sampling is not None else as_input(generator, lum),
+                                 training=False)
         out["L"].append(lum.numpy())
         out["ab"].append(ab.numpy())
         out["colorized_ab"].append(np.asarray(colorized_ab, np.float32))
@@ -57,6 +73,26 @@ def quality_report(batch: dict[str, np.ndarray]) -> dict[str, Any]:
         "l1_ab": {"model": float(np.abs(batch["colorized_ab"] - batch["ab"]).mean()),
                   "gray_baseline": float(np.abs(batch["ab"]).mean())},
     }
+
+
+HINT_COUNTS = (0, 1, 2, 5, 10, 20)  # notebook 07's curve
+
+
+def hint_curve(generator: keras.Model, records: Sequence[ImageRecord | str], cfg: Config,
+               counts: Sequence[int] = HINT_COUNTS) -> dict[str, Any]:
+    """How close a hinted generator gets with more hints: for each number of hints (placed at
+    random, seeded, colours from the truth, :func:`colorize_records`), PSNR, SSIM, CIEDE2000,
+    colourfulness and hue agreement on the photos' centre crops; the gray baseline and the
+    real photos' colourfulness beside them (the same at every count). Notebook 07."""
+    out: dict[str, Any] = {"photos": len(records), "counts": [int(n) for n in counts],
+                           "model": {}}
+    for n in counts:
+        report = quality_report(colorize_records(generator, records, cfg, hints=int(n)))
+        out["model"][str(n)] = {**report["quality"]["model"],
+                                "hue_agreement": report["hue_agreement"]["all"]}
+        out["gray_baseline"] = report["quality"]["gray_baseline"]
+        out["real"] = report["quality"]["real"]
+    return out
 
 
 def per_breed_report(batch: dict[str, np.ndarray],

@@ -43,8 +43,11 @@ class Sampling:
     stop: float = 0.125
     max_points: int = 24
     max_patch: int = 5
+    points: int | None = None  # exactly this many per photo instead (the curve of notebook 07)
 
     def __post_init__(self) -> None:
+        if self.points is not None and self.points < 0:
+            raise ValueError(f"points={self.points}: use 0 or more hints per photo")
         if not 0.0 < self.stop <= 1.0 or math.isnan(self.stop):
             raise ValueError(f"hint stop probability {self.stop}: use a value in (0, 1]")
         if self.max_points < 1 or self.max_patch < 1:
@@ -70,13 +73,14 @@ def simulate(ab: Any, seed: Any, sampling: Sampling = Sampling(),
     ``(hint_ab [B, H, W, 2], mask [B, H, W, 1])``, float32.
 
     ``seed``: two integers (``tf.random.stateless_*``): the same seed gives the same hints.
-    ``n_points``: exactly this many points per photo (the curve of notebook 07) instead of the
-    geometric number. Each point carries the mean of the photo's own ab under its patch;
-    where patches overlap, their colours are averaged. Runs inside ``tf.data`` (vectorised:
-    one set of ops per batch).
+    ``n_points`` (default ``sampling.points``): exactly this many points per photo (the curve
+    of notebook 07) instead of the geometric number. Each point carries the mean of the
+    photo's own ab under its patch; where patches overlap, their colours are averaged. Runs
+    inside ``tf.data`` (vectorised: one set of ops per batch).
     """
     import tensorflow as tf
 
+    n_points = sampling.points if n_points is None else n_points
     ab = tf.convert_to_tensor(ab, tf.float32)
     seed = tf.cast(tf.convert_to_tensor(seed), tf.int32)
     seeds = tf.random.experimental.stateless_split(seed, 4)

@@ -534,3 +534,57 @@ def plot_breed_accuracy(per_breed: dict[str, dict[str, float]], n: int = 8):
     ax.legend(fontsize=8)
     fig.tight_layout()
     return fig
+
+
+def plot_hint_curve(curves: dict[str, dict[str, Any]]):
+    """Notebook 07's curve: CIEDE2000 (lower is closer to the photo) and colourfulness against
+    the number of hints, one line per :func:`colorgan_utils.evaluation.hint_curve` in
+    ``curves`` (e.g. test photos, unseen breeds), the gray baseline and the real photos'
+    colourfulness dashed."""
+    import matplotlib.pyplot as plt
+
+    fig, axes = plt.subplots(1, 2, figsize=(10, 3.6))
+    for (name, c), colour in zip(curves.items(), ("C0", "C1", "C2", "C3")):
+        counts = c["counts"]
+        x = np.arange(len(counts))
+        for ax, key, ref, label in ((axes[0], "ciede2000", c["gray_baseline"], "gray"),
+                                    (axes[1], "colorfulness", c["real"], "real photos")):
+            ax.plot(x, [c["model"][str(n)][key] for n in counts], "o-", color=colour,
+                    label=f"{name} ({c['photos']} photos)")
+            ax.axhline(ref[key], color=colour, ls="--", lw=1, label=f"{label}, {name}")
+            ax.set_xticks(x, [str(n) for n in counts])
+            ax.set_xlabel("hints per photo (random places, true colours)")
+    axes[0].set_ylabel("CIEDE2000 to the photo (lower is closer)")
+    axes[1].set_ylabel("colourfulness (Hasler & Süsstrunk)")
+    for ax in axes:
+        ax.grid(alpha=0.3)
+        ax.legend(fontsize=7)
+    fig.tight_layout()
+    return fig
+
+
+def plot_hints(l_norm: np.ndarray, ab_norm: np.ndarray, mask: np.ndarray,
+               hint_ab: np.ndarray, titles: Sequence[str] | None = None):
+    """The hint simulation drawn, one photo per row: the photo, its black-and-white L, and the
+    hints the generator is given (each patch in its colour on the gray L, dimmed)."""
+    import matplotlib.pyplot as plt
+
+    from colorgan_utils.color import lab_normalized_to_rgb
+
+    n = len(l_norm)
+    real = lab_normalized_to_rgb(l_norm, ab_norm).numpy()
+    gray = (np.asarray(l_norm) + 1) / 2
+    on_gray = lab_normalized_to_rgb(np.asarray(l_norm) * 0.5 - 0.2, hint_ab * mask).numpy()
+    fig, axes = plt.subplots(n, 3, figsize=(7.5, 2.5 * n), squeeze=False)
+    for i in range(n):
+        points = int(round(float(mask[i].sum())))
+        for ax, img, title in ((axes[i, 0], real[i], "photo"),
+                               (axes[i, 1], gray[i, ..., 0], "what the generator sees: L"),
+                               (axes[i, 2], on_gray[i], f"+ hints ({points} px hinted)")):
+            ax.imshow(img, cmap="gray", vmin=0, vmax=1)
+            ax.set_title(title if i == 0 or title.startswith("+") else "", fontsize=9)
+            ax.axis("off")
+        if titles:
+            axes[i, 0].set_ylabel(titles[i])
+    fig.tight_layout()
+    return fig

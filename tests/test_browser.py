@@ -1,4 +1,4 @@
-"""Notebook 05's comparison slider in a real browser (issue 9).
+"""Notebook 05's comparison slider and notebook 07's hint widget in a real browser.
 
 Voilà serves ``tests/browser/slider_page.ipynb`` on 127.0.0.1, which builds the slider from whole
 photos colorized by the shipped generator. Headless Chromium from the distribution's packages
@@ -32,6 +32,7 @@ from PIL import Image
 
 HERE = Path(__file__).parent
 PAGE = HERE / "browser" / "slider_page.ipynb"
+HINT_PAGE = HERE / "browser" / "hint_page.ipynb"  # notebook 07's hint widget
 # what the probe of this machine kind found Chromium needs on a closed network
 CHROMIUM_FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                   "--disable-background-networking", "--disable-component-update",
@@ -96,19 +97,30 @@ def photos(tmp_path: Path, photo_paths: list[Path]) -> list[tuple[int, int]]:
 
 @pytest.fixture()
 def voila_url(tmp_path: Path, photos: list[tuple[int, int]]):
+    yield from _serve(PAGE, tmp_path)
+
+
+@pytest.fixture()
+def hint_url(tmp_path: Path, photos: list[tuple[int, int]]):
+    yield from _serve(HINT_PAGE, tmp_path)
+
+
+def _serve(page: Path, tmp_path: Path):
+    """Serve ``page`` with Voilà on a free local port; yield its address; stop every process
+    it started."""
     missing = _missing()
     if missing:
         if os.environ.get("COLORGAN_REQUIRE_BROWSER") == "1":
             pytest.fail(f"the browser test needs {missing}")
         pytest.skip(missing)
     token = f"colorgan-browser-{uuid.uuid4().hex}"
-    shutil.copy(PAGE, tmp_path / PAGE.name)
+    shutil.copy(page, tmp_path / page.name)
     port = _free_port()
     env = dict(os.environ, COLORGAN_BROWSER_PHOTOS=str(tmp_path / "photos"),
                COLORGAN_BROWSER_TOKEN=token, TF_CPP_MIN_LOG_LEVEL="2")
     log = open(tmp_path / "voila.log", "wb")
     server = subprocess.Popen(
-        [sys.executable, "-m", "voila", PAGE.name, "--no-browser", f"--port={port}",
+        [sys.executable, "-m", "voila", page.name, "--no-browser", f"--port={port}",
          "--Voila.ip=127.0.0.1"],
         cwd=tmp_path, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
     try:
@@ -230,5 +242,64 @@ def test_slider_in_headless_chromium(voila_url, photos, tmp_path):
             assert abs(box["height"] / box["width"] - height / width) < 0.02, box
             assert box["x"] + box["width"] <= narrow, box
             page.screenshot(path=artefacts / "4_narrow_page.png", full_page=True)
+        finally:
+            browser.close()
+
+
+def _last_hint(page) -> tuple[int, int, int]:
+    """(hints, x, y) from the widget's status line."""
+    import re
+
+    text = page.inner_text("body")
+    m = re.search(r"(\d+) hint\(s\); last at x=(\d+), y=(\d+)", text)
+    assert m, text[-500:]
+    return int(m.group(1)), int(m.group(2)), int(m.group(3))
+
+
+def test_hint_widget_in_headless_chromium(hint_url, photos):
+    """A click on the black-and-white photo places a hint at the photo's own pixel (on a wide
+    page and on a narrow one, where the photo is shown smaller), the colorized view changes,
+    and undo takes the hint back."""
+    from playwright.sync_api import sync_playwright
+
+    artefacts = Path(os.environ.get("COLORGAN_ARTIFACTS") or HERE.parent / "test-artifacts")
+    artefacts = artefacts / "browser"
+    artefacts.mkdir(parents=True, exist_ok=True)
+    width, height = photos[0]
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=_chromium(), args=CHROMIUM_FLAGS)
+        try:
+            page = browser.new_page(viewport={"width": 1400, "height": 1000})
+            page.goto(hint_url, timeout=LOAD_TIMEOUT_MS)
+            page.wait_for_selector("text=0 hint(s)", timeout=LOAD_TIMEOUT_MS)
+            page.wait_for_function("document.querySelectorAll('img.widget-image').length == 2")
+            assert "Click the black-and-white photo" in page.inner_text("body")
+            assert page.query_selector(".widget-colorpicker") is not None
+            left, right = page.query_selector_all("img.widget-image")
+            time.sleep(0.5)
+            before = _pixels(right)
+            assert _chroma(_pixels(left)) < 1.5  # the black-and-white photo
+            page.screenshot(path=artefacts / "hint_1_loaded.png", full_page=True)
+
+            for n, (fx, fy), viewport in ((1, (0.3, 0.6), None), (2, (0.5, 0.5), 520)):
+                if viewport:  # a narrow page: the photo is shown smaller than its own size
+                    page.set_viewport_size({"width": viewport, "height": 1000})
+                    time.sleep(1.0)
+                    left, right = page.query_selector_all("img.widget-image")
+                box = left.bounding_box()
+                if viewport:
+                    assert box["width"] < width - 50, box
+                page.mouse.click(box["x"] + fx * box["width"], box["y"] + fy * box["height"])
+                page.wait_for_selector(f"text={n} hint(s)", timeout=60_000)
+                hints, x, y = _last_hint(page)
+                assert abs(x - fx * width) <= 1.5 and abs(y - fy * height) <= 1.5, (x, y, box)
+                if n == 1:  # the colorized view changed
+                    time.sleep(0.5)
+                    after = _pixels(right)
+                    assert after.shape == before.shape
+                    assert np.abs(after - before).mean() > 0.3, np.abs(after - before).mean()
+            page.screenshot(path=artefacts / "hint_2_two_hints.png", full_page=True)
+            page.click("button:has-text('undo')")
+            page.wait_for_selector("text=1 hint(s)", timeout=60_000)
         finally:
             browser.close()

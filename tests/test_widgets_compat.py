@@ -1,6 +1,6 @@
-"""The slider, the quiz and the upload with ipywidgets 8 (this environment) and 7 (Colab's
-preinstalled 7.7.1, which our requirements no longer upgrade): the same script runs in a
-subprocess under each. ipywidgets 7 is installed once into a cache folder with pip
+"""The slider, the quiz, the upload and the hint widget with ipywidgets 8 (this environment)
+and 7 (Colab's preinstalled 7.7.1, which our requirements no longer upgrade): the same script
+runs in a subprocess under each. ipywidgets 7 is installed once into a cache folder with pip
 (``COLORGAN_IPYWIDGETS7`` names another folder that holds it)."""
 
 from __future__ import annotations
@@ -58,6 +58,32 @@ else:
                  "last_modified": datetime.datetime.now(datetime.timezone.utc)},)
 files = widgets.uploaded_files(up)
 out["upload"] = [[n for n, _ in files], [b == png for _, b in files]]
+
+# the hint widget (notebook 07): a click on the photo shown at half size places a hint at the
+# photo's own pixel, the colorization changes, undo takes it back; without ipyevents: sliders
+from colorgan_utils import hint_widget, models
+base = models.build_pretrained_generator(32, 0.35, None, 8)
+base.get_layer("to_ab").set_weights([np.full(w.shape, 0.01, "float32")
+                                     for w in base.get_layer("to_ab").get_weights()])
+hinted = models.hinted_generator(base)
+for layer in hinted.layers:
+    if layer.name.startswith("hints") and layer.weights:
+        layer.set_weights([rng.normal(0, 0.3, w.shape).astype("float32")
+                           for w in layer.get_weights()])
+photo = (rng.uniform(0, 1, (48, 80, 3)) * 255).astype("uint8")
+box = hint_widget.hint_widget(hinted, photo, render_size=64)
+before = box.session.colorized.copy()
+box.on_click({"type": "click", "relativeX": 30.5, "relativeY": 10.2,
+              "boundingRectWidth": 40, "boundingRectHeight": 24})
+h = box.session.hints[0]
+changed = bool(np.abs(box.session.colorized.astype(int) - before).max() > 0)
+box.controls["undo"].click()
+undone = bool(np.array_equal(box.session.colorized, before))
+fallback = hint_widget.hint_widget(hinted, photo, render_size=64, use_clicks=False)
+fallback.controls["x"].value, fallback.controls["y"].value = 5, 7
+fallback.controls["add"].click()
+out["hints"] = [[h.x, h.y, h.hex], changed, undone, "events" in box.controls,
+                [fallback.session.hints[0].x, fallback.session.hints[0].y]]
 print(json.dumps(out))
 '''
 
@@ -97,3 +123,5 @@ def test_widgets_work_with_ipywidgets_7_and_8(major, request):
     assert (width, height) == ("32", "64")  # photo 2 (32x16) shown 2x, at its own aspect
     assert out["quiz"] == [True, 3, True]
     assert out["upload"] == [["dog.png"], [True]]
+    # the click at (30.5, 10.2) on an 80 x 48 photo shown at 40 x 24 is its pixel (61, 20)
+    assert out["hints"] == [[61, 20, "#d2691e"], True, True, True, [5, 7]]
