@@ -19,6 +19,9 @@ times the widget's update at render 256.
     python research/hint_curve.py --data ../shared/data/stanford-dogs-small \\
         --unseen-run runs/hints_unseen --forensics --figures research/figures \\
         --json research/results/hint_curve.json
+
+``--update`` keeps what ``--json`` already holds (the test-photo curve) and adds or replaces
+what this run measures (e.g. ``--unseen-run`` once that run is trained).
 """
 
 from __future__ import annotations
@@ -172,6 +175,8 @@ def main() -> None:
     ap.add_argument("--forensics", action="store_true")
     ap.add_argument("--figures", default=None, help="folder for the PNGs")
     ap.add_argument("--json", default=None)
+    ap.add_argument("--update", action="store_true",
+                    help="keep the test-photo curve already in --json; add what is asked")
     args = ap.parse_args()
 
     from colorgan_utils.config import get_config
@@ -185,10 +190,14 @@ def main() -> None:
     automatic = load_generator(generator_path(args.automatic))
     t0 = time.time()
     result: dict = {"data": args.data, "generator": args.generator, "automatic": args.automatic}
-    curves = {"test photos": hint_curve(hinted, splits["test"], cfg, args.counts)}
-    auto = quality_report(colorize_records(automatic, splits["test"], cfg))
-    curves["test photos"]["automatic"] = {**auto["quality"]["model"],
-                                          "hue_agreement": auto["hue_agreement"]["all"]}
+    old = json.loads(Path(args.json).read_text()) if args.json and args.update else {}
+    result.update({k: v for k, v in old.items() if k not in result})
+    curves = dict(old.get("curves", {}))
+    if not args.update:
+        curves["test photos"] = hint_curve(hinted, splits["test"], cfg, args.counts)
+        auto = quality_report(colorize_records(automatic, splits["test"], cfg))
+        curves["test photos"]["automatic"] = {**auto["quality"]["model"],
+                                              "hue_agreement": auto["hue_agreement"]["all"]}
     if args.unseen_run:
         from unseen_breeds import TINY_BREEDS, make_views
 

@@ -255,3 +255,22 @@ def test_hint_sampling_is_seeded_and_never_reads_the_test_split(tmp_path, data_d
              for _ in range(2)]
     assert first[0].shape[-1] == 4
     np.testing.assert_array_equal(first[0].numpy()[..., 3], first[1].numpy()[..., 3])
+
+
+def test_every_shipped_generator_on_imagenet_weights_carries_the_licence_notice():
+    """Each shipped file whose network holds MobileNetV2's ImageNet weights (the hinted one
+    included) has its own section in pretrained/README.md with the Apache 2.0 notice."""
+    from colorgan_utils import runs
+
+    folder = runs.PRETRAINED.parent
+    text = (folder / "README.md").read_text()
+    sections = {s.split("`")[1]: s for s in text.split("\n## ")[1:] if s.startswith("`")}
+    with_encoder = []
+    for path in sorted(folder.glob("*.npz")):
+        with np.load(path) as f:
+            if '"encoder"' in str(f["config"]):
+                with_encoder.append(path.name)
+    assert runs.PRETRAINED_HINTS.name in with_encoder and runs.PRETRAINED.name in with_encoder
+    for name in with_encoder:
+        assert name in sections, f"pretrained/README.md has no section for {name}"
+        assert "Licence notice" in sections[name] and "Apache License" in sections[name], name
