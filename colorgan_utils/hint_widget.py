@@ -70,6 +70,7 @@ class HintSession:
                             "(runs.load_generator(runs.generator_path('shipped:hints')))")
         self.hints: list[Hint] = []
         self.seconds = 0.0
+        self._colorize()  # the first call compiles (seconds); the time shown is an update's
         self.gray, self.colorized = self._colorize()
         self.automatic = self.colorized
 
