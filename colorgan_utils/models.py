@@ -143,7 +143,8 @@ def to_ab(x: Any, initializer: Any = None) -> Any:
 
 def build_pretrained_generator(image_size: int = 128, alpha: float = 0.35,
                                weights: Any = "imagenet", width: int = 32,
-                               name: str = "generator", hints: bool = False) -> keras.Model:
+                               name: str = "generator", hints: bool = False,
+                               hint_gain: float = 1.0) -> keras.Model:
     """A U-Net whose encoder is Keras' MobileNetV2 pretrained on ImageNet: L ``[H, W, 1]`` in
     [-1, 1] -> ab ``[H, W, 2]`` in [-1, 1].
 
@@ -164,7 +165,7 @@ def build_pretrained_generator(image_size: int = 128, alpha: float = 0.35,
 
     if hints:
         inp = keras.Input((None, None, 4), name="L_hints")
-        lum, hint = SplitHints(name="split_hints")(inp)
+        lum, hint = SplitHints(hint_gain, name="split_hints")(inp)
     else:
         inp = lum = keras.Input((None, None, 1), name="L")
     x = TrainingSize(image_size, name="training_size")(lum)
@@ -185,15 +186,23 @@ def build_pretrained_generator(image_size: int = 128, alpha: float = 0.35,
 
 @keras.saving.register_keras_serializable(package="colorgan")
 class SplitHints(layers.Layer):
-    """The hinted generator's input ``[L, hint a, hint b, mask]`` -> ``(L, [hint ab x mask,
-    mask])``: a hint ab where the mask is 0 never reaches the network."""
+    """The hinted generator's input ``[L, hint a, hint b, mask]`` -> ``(L, [hint ab x mask x
+    gain, mask])``: a hint ab where the mask is 0 never reaches the network; ``gain`` scales
+    the hint colours (typically 0.1-0.3) up to the mask's size."""
+
+    def __init__(self, gain: float = 1.0, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.gain = float(gain)
 
     def call(self, x: Any) -> tuple[Any, Any]:
         mask = x[..., 3:4]
-        return x[..., :1], ops.concatenate([x[..., 1:3] * mask, mask], axis=-1)
+        return x[..., :1], ops.concatenate([x[..., 1:3] * mask * self.gain, mask], axis=-1)
 
     def compute_output_shape(self, input_shape: tuple) -> tuple:
         return (*input_shape[:-1], 1), (*input_shape[:-1], 3)
+
+    def get_config(self) -> dict[str, Any]:
+        return {**super().get_config(), "gain": self.gain}
 
 
 @keras.saving.register_keras_serializable(package="colorgan")
@@ -250,7 +259,7 @@ def as_input(generator: keras.Model, l_norm: Any) -> Any:
 _ALPHA_OF_CHANNELS = {112: 0.35, 160: 0.5, 240: 0.75, 320: 1.0}
 
 
-def hinted_generator(base: keras.Model) -> keras.Model:
+def hinted_generator(base: keras.Model, gain: float = 1.0) -> keras.Model:
     """The hinted generator that extends ``base`` (a :func:`build_pretrained_generator`): the
     same network, every weight copied, plus a :func:`hint_branch` into the decoder at strides
     32, 16, 8, 4 and 2, fed by the hint map and mask beside L. Zero-initialised, so that before
@@ -263,7 +272,7 @@ def hinted_generator(base: keras.Model) -> keras.Model:
         raise ValueError(f"{base.name}: hints extend a generator on the pretrained encoder "
                          "(models.build_pretrained_generator), not this one") from None
     hinted = build_pretrained_generator(training_size(base), alpha, None, width, base.name,
-                                        hints=True)
+                                        hints=True, hint_gain=gain)
     copy_weights(base, hinted)
     return hinted
 
@@ -380,7 +389,8 @@ def build_models(cfg: Any) -> tuple[keras.Model, keras.Model]:
     if getattr(cfg, "encoder", "scratch") == "mobilenetv2":
         generator = build_pretrained_generator(cfg.image_size, cfg.encoder_alpha,
                                                cfg.encoder_weights, cfg.generator_width,
-                                               hints=getattr(cfg, "hints", False))
+                                               hints=getattr(cfg, "hints", False),
+                                               hint_gain=getattr(cfg, "hint_gain", 1.0))
     else:
         generator = build_generator(cfg.image_size, cfg.generator_width, cfg.generator_max_mult)
     return generator, build_discriminator(cfg.image_size, cfg.discriminator_width,

@@ -88,6 +88,8 @@ def test_a_hint_whose_mask_is_0_changes_nothing(base):
     off = tf.zeros([1, 64, 64, 1])
     on = tf.tensor_scatter_nd_update(off, [[0, 30, 30, 0]], [1.0])
     none = hinted(H.generator_input(lum)).numpy()
+    # "no hints" as every caller builds it: L and three zero channels
+    np.testing.assert_array_equal(hinted(models.as_input(hinted, lum)).numpy(), none)
     # the colour channels filled everywhere, but the mask 0: exactly nothing changes, also
     # when the colour reaches the model without generator_input's zeroing
     np.testing.assert_array_equal(hinted(H.generator_input(lum, colour, off)).numpy(), none)
