@@ -88,6 +88,7 @@ class Config:
     hint_max_points: int = 24
     hint_max_patch: int = 5
     hint_gain: float = 1.0  # the hint colours' scale inside the network (models.SplitHints)
+    hint_spread: bool = False  # also spread each hint along similar lightness (models.HintSpread)
     mixed_precision: bool = False
     jit_compile: bool = False
     max_minutes: float | None = None  # stop after the epoch that passes this wall time

@@ -144,7 +144,7 @@ def to_ab(x: Any, initializer: Any = None) -> Any:
 def build_pretrained_generator(image_size: int = 128, alpha: float = 0.35,
                                weights: Any = "imagenet", width: int = 32,
                                name: str = "generator", hints: bool = False,
-                               hint_gain: float = 1.0) -> keras.Model:
+                               hint_gain: float = 1.0, hint_spread: bool = False) -> keras.Model:
     """A U-Net whose encoder is Keras' MobileNetV2 pretrained on ImageNet: L ``[H, W, 1]`` in
     [-1, 1] -> ab ``[H, W, 2]`` in [-1, 1].
 
@@ -181,7 +181,11 @@ def build_pretrained_generator(image_size: int = 128, alpha: float = 0.35,
             x = hint_branch(x, hint, 16 >> j, f"hints{16 >> j}")
     # zeros: the untrained generator predicts gray (ab = 0), the baseline it must beat, instead
     # of a saturated tanh on the encoder's large ImageNet activations
-    return keras.Model(inp, to_ab(x, "zeros"), name=name)
+    ab = to_ab(x, "zeros")
+    if hints and hint_spread:
+        spread = HintSpread(name="hint_spread")([lum, hint])
+        ab = HintGate(name="hint_gate")([ab, spread])
+    return keras.Model(inp, ab, name=name)
 
 
 @keras.saving.register_keras_serializable(package="colorgan")
@@ -241,6 +245,88 @@ def hint_branch(x: Any, hint: Any, stride: int, name: str, filters: int = 16) ->
     return layers.Add(name=f"{name}_add")([x, h])
 
 
+def _shift(x: Any, dy: int, dx: int) -> Any:
+    """``x`` ``[B, H, W, C]`` moved by ``(dy, dx)`` cells, the border repeated."""
+    h, w = ops.shape(x)[1], ops.shape(x)[2]
+    x = ops.pad(x, [[0, 0], [1, 1], [1, 1], [0, 0]], mode="symmetric")
+    return x[:, 1 - dy:1 - dy + h, 1 - dx:1 - dx + w, :]
+
+
+@keras.saving.register_keras_serializable(package="colorgan")
+class HintSpread(layers.Layer):
+    """Each hint's colour spread along similar lightness (after Levin, Lischinski and Weiss,
+    *Colorization using Optimization*, 2004, as a few steps of edge-aware diffusion): on a grid
+    of ``stride`` px, ``steps`` times, every cell takes the confidence of its most confident
+    neighbour times ``decay`` and ``exp(-(dL / sigma)^2)`` (L in [-1, 1]: an edge stops it),
+    and the colour of its neighbours weighted by their confidence. Returns ``[ab, confidence]``
+    at full size; no hint: confidence 0 everywhere. No weights."""
+
+    def __init__(self, stride: int = 4, steps: int = 24, sigma: float = 0.08,
+                 decay: float = 0.96, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.stride, self.steps, self.sigma, self.decay = int(stride), int(steps), sigma, decay
+
+    def call(self, inputs: list[Any]) -> Any:
+        lum, hint = inputs
+        s = self.stride
+        grid = HintPyramid(s).call(hint)  # mean hint ab per cell, 1 where a cell is hinted
+        colour, conf = grid[..., :2], grid[..., 2:]
+        coarse_l = ops.average_pool(lum, s, s, padding="same")
+        moves = [(dy, dx) for dy in (-1, 0, 1) for dx in (-1, 0, 1) if dy or dx]
+        edge = [ops.exp(-ops.square((coarse_l - _shift(coarse_l, dy, dx)) / self.sigma))
+                * self.decay for dy, dx in moves]
+        for _ in range(self.steps):
+            reach = [e * _shift(conf, dy, dx) for e, (dy, dx) in zip(edge, moves)]
+            num = conf * colour + sum(r * _shift(colour, dy, dx)
+                                      for r, (dy, dx) in zip(reach, moves))
+            den = conf + sum(reach)
+            colour = num / ops.maximum(den, 1e-6)
+            conf = ops.maximum(conf, ops.max(ops.stack(reach, 0), axis=0))
+        h, w = ops.shape(lum)[1], ops.shape(lum)[2]
+        up = ops.concatenate([colour * conf, conf], -1)
+        up = ops.repeat(ops.repeat(up, s, axis=1), s, axis=2)  # to full size, then smoothed
+        up = ops.average_pool(up, s, 1, padding="same")[:, :h, :w]
+        return ops.concatenate([up[..., :2] / ops.maximum(up[..., 2:], 1e-6) *
+                                ops.cast(up[..., 2:] > 0, up.dtype), up[..., 2:]], -1)
+
+    def compute_output_shape(self, input_shapes: list) -> tuple:
+        return (*input_shapes[0][:-1], 3)
+
+    def get_config(self) -> dict[str, Any]:
+        return {**super().get_config(), "stride": self.stride, "steps": self.steps,
+                "sigma": self.sigma, "decay": self.decay}
+
+
+@keras.saving.register_keras_serializable(package="colorgan")
+class HintGate(layers.Layer):
+    """``ab + g * confidence * (spread ab - ab)``: the network's colours pulled towards the
+    spread hints where they reach. ``g = clip(scale * w, 0, 1)``, ``w`` a learned scalar
+    starting at 0, so the generator starts exactly as the one it extends (``scale`` lets Adam
+    move it across [0, 1] within a short fine-tuning)."""
+
+    def __init__(self, scale: float = 20.0, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.scale = float(scale)
+
+    def build(self, input_shapes: list) -> None:
+        self.w = self.add_weight(name="gate", shape=(), initializer="zeros")
+
+    def call(self, inputs: list[Any]) -> Any:
+        ab, spread = inputs
+        g = ops.clip(self.w * self.scale, 0.0, 1.0)
+        return ab + g * spread[..., 2:] * (spread[..., :2] - ab)
+
+    def compute_output_shape(self, input_shapes: list) -> tuple:
+        return input_shapes[0]
+
+    def gate(self) -> float:
+        """The gate's value now (0: the spread hints are not used; 1: fully)."""
+        return float(np.clip(float(self.w.numpy()) * self.scale, 0.0, 1.0))
+
+    def get_config(self) -> dict[str, Any]:
+        return {**super().get_config(), "scale": self.scale}
+
+
 def takes_hints(generator: keras.Model) -> bool:
     """Whether a generator is a hinted one (input ``[L, hint a, hint b, mask]``)."""
     shape = generator.input_shape
@@ -259,7 +345,7 @@ def as_input(generator: keras.Model, l_norm: Any) -> Any:
 _ALPHA_OF_CHANNELS = {112: 0.35, 160: 0.5, 240: 0.75, 320: 1.0}
 
 
-def hinted_generator(base: keras.Model, gain: float = 1.0) -> keras.Model:
+def hinted_generator(base: keras.Model, gain: float = 1.0, spread: bool = False) -> keras.Model:
     """The hinted generator that extends ``base`` (a :func:`build_pretrained_generator`): the
     same network, every weight copied, plus a :func:`hint_branch` into the decoder at strides
     32, 16, 8, 4 and 2, fed by the hint map and mask beside L. Zero-initialised, so that before
@@ -272,7 +358,7 @@ def hinted_generator(base: keras.Model, gain: float = 1.0) -> keras.Model:
         raise ValueError(f"{base.name}: hints extend a generator on the pretrained encoder "
                          "(models.build_pretrained_generator), not this one") from None
     hinted = build_pretrained_generator(training_size(base), alpha, None, width, base.name,
-                                        hints=True, hint_gain=gain)
+                                        hints=True, hint_gain=gain, hint_spread=spread)
     copy_weights(base, hinted)
     return hinted
 
@@ -390,7 +476,8 @@ def build_models(cfg: Any) -> tuple[keras.Model, keras.Model]:
         generator = build_pretrained_generator(cfg.image_size, cfg.encoder_alpha,
                                                cfg.encoder_weights, cfg.generator_width,
                                                hints=getattr(cfg, "hints", False),
-                                               hint_gain=getattr(cfg, "hint_gain", 1.0))
+                                               hint_gain=getattr(cfg, "hint_gain", 1.0),
+                                               hint_spread=getattr(cfg, "hint_spread", False))
     else:
         generator = build_generator(cfg.image_size, cfg.generator_width, cfg.generator_max_mult)
     return generator, build_discriminator(cfg.image_size, cfg.discriminator_width,

@@ -314,13 +314,15 @@ MODEL_KEYS = ("image_size", "generator_width", "generator_max_mult", "discrimina
               "test_fraction", "ema_momentum", "lr_schedule", "encoder", "encoder_alpha",
               "encoder_frozen_epochs", "encoder_lr_mult", "discriminator_norm", "gan_loss",
               "mismatch_weight", "l1_lambda_end", "keep", "hints", "hint_stop",
-              "hint_max_points", "hint_max_patch", "hint_gain")
+              "hint_max_points", "hint_max_patch", "hint_gain",
+              "hint_spread")
 # settings added after runs had been saved: a run whose config.json lacks one was trained
 # without it, and is resumed the way it was trained (Config's default), not refused
 ADDED_KEYS = ("ema_momentum", "lr_schedule", "encoder", "encoder_alpha",
               "encoder_frozen_epochs", "encoder_lr_mult", "discriminator_norm", "gan_loss",
               "mismatch_weight", "l1_lambda_end", "keep", "hints", "hint_stop",
-              "hint_max_points", "hint_max_patch", "hint_gain")
+              "hint_max_points", "hint_max_patch", "hint_gain",
+              "hint_spread")
 # settings that have left: a run trained with another value than this one cannot go on here
 # (its generator still colorizes and evaluates; colour as classes is notebook 06's)
 REMOVED_KEYS = {"objective": "l1", "adversarial_lambda": 1.0, "chroma_lambda": 0.0}

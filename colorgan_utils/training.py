@@ -194,7 +194,8 @@ def _start_from(generator: keras.Model, start: keras.Model, path: str) -> None:
 
     if takes_hints(generator) and not takes_hints(start):
         try:  # the hinted generator extends an automatic one: its weights, the branch at 0
-            start = hinted_generator(start, generator.get_layer("split_hints").gain)
+            start = hinted_generator(start, generator.get_layer("split_hints").gain,
+                                     any(ly.name == "hint_gate" for ly in generator.layers))
         except ValueError as exc:
             raise TrainingError(f"init_generator={path}: {exc}") from None
     mine, theirs = generator.get_weights(), start.get_weights()
