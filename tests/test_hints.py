@@ -276,3 +276,33 @@ def test_every_shipped_generator_on_imagenet_weights_carries_the_licence_notice(
     for name in with_encoder:
         assert name in sections, f"pretrained/README.md has no section for {name}"
         assert "Licence notice" in sections[name] and "Apache License" in sections[name], name
+
+
+def test_a_spread_hint_fills_its_region_and_stops_at_an_edge():
+    """HintSpread on a known picture: L dark on the left half, bright on the right; one hint
+    on the left reaches the whole left half with its colour, and not the right half."""
+    lum = np.full((1, 64, 64, 1), 0.6, np.float32)
+    lum[:, :, :32] = -0.6
+    ab, mask = H.hint_map([H.Hint(8, 30, (255, 0, 0))], (64, 64), (64, 64), patch=3)
+    hint = np.concatenate([ab * mask, mask], -1)[None]
+    out = models.HintSpread()([tf.constant(lum), tf.constant(hint)]).numpy()[0]
+    conf, colour = out[..., 2], out[..., :2]
+    assert conf[:, :28].min() > 0.3  # the whole dark half (its far corners included)
+    assert conf[:, 36:].max() < 1e-3  # nothing across the edge
+    np.testing.assert_allclose(colour[conf > 0.3], np.broadcast_to(RED_AB, colour[conf > 0.3]
+                                                                   .shape), atol=2e-3)
+    none = models.HintSpread()([tf.constant(lum), tf.zeros_like(hint)]).numpy()
+    assert not none.any()
+
+
+def test_the_spread_gate_starts_at_zero_and_mask_0_never_passes_it(base):
+    hinted = models.hinted_generator(base, gain=5.0, spread=True)
+    lum = tf.random.uniform([1, 64, 64, 1], -1, 1, seed=5)
+    hint_ab, mask = H.simulate(tf.fill([1, 64, 64, 2], 0.5), [1, 1], n_points=5)
+    np.testing.assert_array_equal(hinted(H.generator_input(lum, hint_ab, mask)).numpy(),
+                                  base(lum).numpy())
+    hinted.get_layer("hint_gate").w.assign(1.0)  # fully open
+    assert hinted.get_layer("hint_gate").gate() == 1.0
+    with_hints = hinted(H.generator_input(lum, hint_ab, mask)).numpy()
+    assert np.abs(with_hints - base(lum).numpy()).max() > 0.05
+    np.testing.assert_array_equal(hinted(models.as_input(hinted, lum)).numpy(), base(lum).numpy())
