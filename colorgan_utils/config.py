@@ -149,12 +149,14 @@ PRESETS: dict[str, Config] = {
                     encoder_frozen_epochs=0, encoder_lr_mult=0.1, init_generator="shipped:l1",
                     **{**GAN, "keep": "last"}),
     # the hinted generator (notebook 07): the shipped generator extended with a zero-started
-    # hint branch, fine-tuned with simulated hints for the cpu preset's time on 2 cores; the
-    # same GAN, its colour term and adversarial term as shipped
+    # hint branch (hint colours x 5, each hint also spread along similar lightness behind a
+    # gate learned from 0: research/README.md, "Colour hints"), fine-tuned with simulated hints
+    # for 5 epochs, the cpu preset's budget; the same GAN terms as shipped
     "hints": Config(preset="hints", image_size=128, batch_size=32, epochs=5, warmup_epochs=0,
                     l1_lambda=100.0, ema_momentum=0.99, lr_schedule="cosine",
                     encoder="mobilenetv2", encoder_alpha=0.5, encoder_frozen_epochs=0,
-                    encoder_lr_mult=0.1, init_generator="shipped:gan", hints=True, **GAN),
+                    encoder_lr_mult=0.1, init_generator="shipped:gan", hints=True,
+                    hint_gain=5.0, hint_spread=True, **GAN),
     # the full dataset on a Colab GPU (the same recipe, longer; not measured on Colab)
     "colab": Config(
         preset="colab", image_size=128, batch_size=64, epochs=30,

@@ -540,7 +540,7 @@ def plot_hint_curve(curves: dict[str, dict[str, Any]]):
     """Notebook 07's curve: CIEDE2000 (lower is closer to the photo) and colourfulness against
     the number of hints, one line per :func:`colorgan_utils.evaluation.hint_curve` in
     ``curves`` (e.g. test photos, unseen breeds), the gray baseline and the real photos'
-    colourfulness dashed."""
+    colourfulness dashed, the automatic generator (when the curve has it) a star at 0."""
     import matplotlib.pyplot as plt
 
     fig, axes = plt.subplots(1, 2, figsize=(10, 3.6))
@@ -552,6 +552,9 @@ def plot_hint_curve(curves: dict[str, dict[str, Any]]):
             ax.plot(x, [c["model"][str(n)][key] for n in counts], "o-", color=colour,
                     label=f"{name} ({c['photos']} photos)")
             ax.axhline(ref[key], color=colour, ls="--", lw=1, label=f"{label}, {name}")
+            if "automatic" in c:  # the automatic generator on the same photos
+                ax.plot([0], [c["automatic"][key]], "*", ms=11, color=colour, mfc="none",
+                        label=f"automatic generator, {name}")
             ax.set_xticks(x, [str(n) for n in counts])
             ax.set_xlabel("hints per photo (random places, true colours)")
     axes[0].set_ylabel("CIEDE2000 to the photo (lower is closer)")

@@ -168,6 +168,8 @@ def main() -> None:
     ap.add_argument("--generator", default="shipped:hints", help="the hinted generator")
     ap.add_argument("--automatic", default="shipped:gan", help="the automatic generator")
     ap.add_argument("--counts", type=int, nargs="+", default=[0, 1, 2, 5, 10, 20])
+    ap.add_argument("--split", default="test", choices=["test", "val"],
+                    help="val: the photos the candidates are chosen on")
     ap.add_argument("--unseen-run", default=None, help="a hinted run on the seen-breeds view")
     ap.add_argument("--unseen-automatic", default="runs/unseen_gan/run",
                     help="the automatic run it was fine-tuned from")
@@ -186,7 +188,7 @@ def main() -> None:
 
     cfg = get_config("hints", environ={}, data_dir=args.data)
     _, splits = load_splits(cfg)
-    hinted = load_generator(generator_path(args.generator))
+    hinted, _ = load_run(str(generator_path(args.generator)), verbose=False)
     automatic = load_generator(generator_path(args.automatic))
     t0 = time.time()
     result: dict = {"data": args.data, "generator": args.generator, "automatic": args.automatic}
@@ -194,10 +196,11 @@ def main() -> None:
     result.update({k: v for k, v in old.items() if k not in result})
     curves = dict(old.get("curves", {}))
     if not args.update:
-        curves["test photos"] = hint_curve(hinted, splits["test"], cfg, args.counts)
-        auto = quality_report(colorize_records(automatic, splits["test"], cfg))
-        curves["test photos"]["automatic"] = {**auto["quality"]["model"],
-                                              "hue_agreement": auto["hue_agreement"]["all"]}
+        name = f"{args.split} photos"
+        curves[name] = hint_curve(hinted, splits[args.split], cfg, args.counts)
+        auto = quality_report(colorize_records(automatic, splits[args.split], cfg))
+        curves[name]["automatic"] = {**auto["quality"]["model"],
+                                     "hue_agreement": auto["hue_agreement"]["all"]}
     if args.unseen_run:
         from unseen_breeds import TINY_BREEDS, make_views
 
