@@ -50,10 +50,11 @@ def lch(rgb):
 
 
 def orange_dog(hinted, automatic, records, folder: Path) -> dict:
-    """The orange dog: among the test photos of the orange breeds, the most colourful; a hint
-    at its most chromatic pixel of orange hue (30-80 degrees) in the central half, with the
-    photo's own colour there. Measured on the pixels coloured like the hint in the photo
-    (hue within 25 degrees, chroma > 15): their mean chroma and hue, true / automatic / hinted."""
+    """The orange dog: among the test photos of the orange breeds, the most colourful; one
+    hint on its coat: at the orange pixel (hue 30-80 degrees, chroma > 20) nearest the centre
+    of all its orange pixels, with the photo's own colour there. Measured on the pixels coloured
+    like the hint in the photo (hue within 25 degrees, chroma > 15): their mean chroma and hue,
+    true / automatic / hinted."""
     import numpy as np
 
     from colorgan_utils import metrics
@@ -66,11 +67,9 @@ def orange_dog(hinted, automatic, records, folder: Path) -> dict:
               if any(b in r.breed for b in ORANGE_BREEDS)]
     rec, photo = max(photos, key=lambda p: metrics.colorfulness(p[1][None]))
     chroma, hue = lch(photo)
-    h, w = chroma.shape
-    centre = np.zeros_like(chroma, bool)
-    centre[h // 4: 3 * h // 4, w // 4: 3 * w // 4] = True
-    score = np.where(centre & (hue > 30) & (hue < 80), chroma, -1)
-    y, x = np.unravel_index(int(np.argmax(score)), score.shape)
+    ys, xs = np.nonzero((hue > 30) & (hue < 80) & (chroma > 20))
+    nearest = int(np.argmin((ys - ys.mean()) ** 2 + (xs - xs.mean()) ** 2))
+    y, x = ys[nearest], xs[nearest]
     uint8 = np.round(photo * 255).astype(np.uint8)
     hint = Hint(int(x), int(y), true_colour(uint8, int(x), int(y)))
     auto = Colorizer(automatic)(uint8)[1] / 255.0

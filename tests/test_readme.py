@@ -137,3 +137,35 @@ def test_notebook_06_quotes_the_class_run_s_measured_test_figures():
             f"{h['photos_over_veto']} | |"]
     for row in rows:
         assert row in text, row
+
+
+def test_notebook_07_quotes_the_measured_forensics_of_guided_colorizations():
+    """Notebook 07's answer to the forensic question on the 517 test photos is
+    research/results/hint_curve.json's, with its intervals, rounded as shown."""
+    result = json.loads((ROOT / "research" / "results" / "hint_curve.json").read_text())
+    text = _plain(ROOT / "notebooks" / "07_guide_the_colours.ipynb")
+    by = result["forensics"]["by_hints"]
+    for judge in ("colourfulness bar", "small CNN", "MobileNetV2-feature head"):
+        for n in ("0", "10"):
+            r = by[n][judge]
+            lo, hi = r["called_real_ci"]
+            want = f"{100 * r['called_real']:.1f}% [{100 * lo:.1f}, {100 * hi:.1f}]"
+            assert want in text, f"notebook 07 should quote {judge}, {n} hints: {want}"
+    test = result["curves"]["test photos"]
+    for n in ("0", "10"):
+        assert f"{test['model'][n]['ciede2000']:.2f}" in text, n
+
+
+def test_the_readme_quotes_the_measured_hint_curve():
+    """The README's sentence on hints says research/results/hint_curve.json's test figures."""
+    test = json.loads((ROOT / "research" / "results" / "hint_curve.json").read_text())[
+        "curves"]["test photos"]
+    text = _plain(ROOT / "README.md")
+    m0, m10 = test["model"]["0"], test["model"]["10"]
+    gain = test["gray_baseline"]["ciede2000"] - m10["ciede2000"]
+    for want in (f"{gain:.2f} CIEDE2000 closer", f"({m10['ciede2000']:.2f}; with no hints "
+                 f"{m0['ciede2000']:.2f}, the automatic generator "
+                 f"{test['automatic']['ciede2000']:.2f})",
+                 f"colourfulness {m10['colorfulness']:.1f} with 10 hints, real photos "
+                 f"{test['real']['colorfulness']:.1f}"):
+        assert want in text, want

@@ -383,7 +383,7 @@ def test_resume_checks_history_learning_rate_and_photos(tmp_path, splits, capsys
 
 def test_history_of_an_older_run_reads_in_todays_words(tmp_path):
     """Runs trained before the vocabulary was settled wrote ``d_fake_acc``; resuming or plotting
-    them reads it as ``d_colorized_acc`` (README, Glossary), so the curves do not split in two."""
+    them reads it as ``d_colorized_acc`` (docs/glossary.md), so the curves do not split in two."""
     path = tmp_path / "history.csv"
     path.write_text("epoch,d_fake_acc,d_real_acc,val_d_fake_acc\n1,0.25,0.75,0.5\n")
     (row,) = read_history(path)
