@@ -30,7 +30,9 @@ from typing import Any, Iterable, Sequence
 import numpy as np
 
 HINT_CHANNELS = 3  # hint a, hint b, mask (beside L)
-USER_PATCH = 3  # side in px (at the render size) of the patch a person's hint paints
+# side in px (at the render size, 256 by default) of the patch a person's hint paints: about
+# the middle of the training patches (1-5 px at 128 px)
+USER_PATCH = 7
 
 
 @dataclass(frozen=True)

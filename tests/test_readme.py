@@ -169,3 +169,7 @@ def test_the_readme_quotes_the_measured_hint_curve():
                  f"colourfulness {m10['colorfulness']:.1f} with 10 hints, real photos "
                  f"{test['real']['colorfulness']:.1f}"):
         assert want in text, want
+    o = json.loads((ROOT / "research" / "results" / "hint_curve.json").read_text())["orange_dog"]
+    want = (f"coat chroma {o['hinted_0']['chroma']:.1f} to {o['hinted_1']['chroma']:.1f}, the "
+            f"photo's {o['true']['chroma']:.1f}")
+    assert want in text, want
