@@ -110,7 +110,8 @@ def stage_times(generator, files: list[Path], render_size: int, target: Path) ->
         h, w = photo.shape[:2]
         render = render_shape(h, w, render_size, c.multiple)
         lum, narrow = timed("lightness", c.lightness, photo, render[1])
-        ab = timed("network", lambda: c._predict(narrow, tf.constant(render)).numpy())
+        none = c.hint_input([], (h, w), render)  # no hints (ignored by an automatic generator)
+        ab = timed("network", lambda: c._predict(narrow, tf.constant(render), none).numpy())
         rgb = timed("gamut map", c.compose, lum, tf.constant(ab))
         timed("write PNG", _write_png, rgb, target)
     return {k: 1000 * v / len(files) for k, v in totals.items()}
