@@ -8,7 +8,9 @@ How a photo is colorized: its lightness L is computed at full resolution; the fu
 convolutional generator runs on L resized so that the shorter side is ``render_size`` px
 (aspect ratio kept, reflect-padded to the multiple the net needs, never squashed); its ab is
 upsampled to full size and laid on the photo's own L, giving up chroma (never lightness) where
-a colour falls outside sRGB. Colour photos are treated as black-and-white ones.
+a colour falls outside sRGB. Colour photos are treated as black-and-white ones. A hinted
+generator (notebook 07) also gets a person's colour hints (``--hint``, ``--hints``), drawn at
+the render size (:func:`colorgan_utils.hints.hint_map`); with none, an empty hint map.
 
 Odd files: the EXIF orientation is applied first; 16-bit photos are scaled by their mode,
 not their values; photos above :data:`MAX_PIXELS` (and decompression bombs) are refused by
