@@ -19,7 +19,8 @@ from typing import Sequence
 
 from colorgan_utils.config import PRESETS, RENDER_SIZE, get_config, is_smoke
 from colorgan_utils.errors import ColorGANError
-from colorgan_utils.hints import Hint, HintError, parse_hint, read_hints  # numpy only
+from colorgan_utils.hints import (Hint, HintError, check_for_photo, parse_hint,  # numpy only
+                                  read_hints)
 
 
 def _scan(args: argparse.Namespace) -> int:
@@ -111,16 +112,17 @@ def _evaluate(args: argparse.Namespace) -> int:
 
 
 def _colorize(args: argparse.Namespace) -> int:
-    from colorgan_utils.colorize import check_hints, colorize_files, expand_inputs, refuse_hints
+    # every hint checked before TensorFlow is even imported
+    hints = list(args.hint or []) + (read_hints(args.hints) if args.hints else [])
+    check_for_photo(args.inputs, hints)
+    from colorgan_utils.colorize import colorize_files, expand_inputs, refuse_hints
     from colorgan_utils.runs import PRETRAINED_HINTS, load_run
 
-    hints = list(args.hint or []) + (read_hints(args.hints) if args.hints else [])
     photos, skipped = expand_inputs(args.inputs)
     if not photos and not skipped:
         print(f"error: no photos in {', '.join(args.inputs)}: nothing to colorize",
               file=sys.stderr)
         return 1
-    check_hints(photos, hints)  # every hint checked before a network is loaded
     generator, _ = load_run(args.run if args.run or not hints else PRETRAINED_HINTS)
     if hints:
         refuse_hints(generator, args.run)

@@ -231,24 +231,6 @@ def colorize_image(generator: Any, image: Any, render_size: int = RENDER_SIZE,
     return gray, out.astype(np.float32) / 255.0
 
 
-def check_hints(photos: Sequence[Path], hints: Sequence[Hint]) -> None:
-    """Refuse hints, by name and before any work, that cannot be used: for more than one
-    photo, or outside the photo (its upright size is read from the file's header only)."""
-    if not hints:
-        return
-    if len(photos) != 1:
-        raise HintError(f"hints are given in one photo's pixels: give one photo, not "
-                        f"{len(photos)}")
-    try:
-        with Image.open(photos[0]) as im:
-            width, height = im.size
-            if im.getexif().get(0x0112, 1) in (5, 6, 7, 8):  # EXIF: shown turned by 90 degrees
-                width, height = height, width
-    except (OSError, UnidentifiedImageError) as exc:
-        raise HintError(f"{photos[0]}: cannot read its size to place the hints ({exc})") from None
-    check_inside(hints, width, height, str(photos[0]))
-
-
 def refuse_hints(generator: Any, name: Any) -> None:
     """Refuse, by name, hints for a generator that takes none."""
     if not takes_hints(generator):
@@ -368,7 +350,8 @@ def colorize_files(generator: Any, inputs: Iterable[str | os.PathLike],
     another output, an input file or any file already in ``out_dir``, also one another
     ``colorize`` writes at the same time: nothing is overwritten, :func:`claim_name`). Reading
     and writing overlap with the network. ``hints`` (a hinted generator's colour hints, in
-    the photo's pixels) are for one photo: check them first with :func:`check_hints`."""
+    the photo's pixels) are for one photo: check them first with
+    :func:`colorgan_utils.hints.check_for_photo`."""
     out = Path(out_dir).expanduser()
     try:
         out.mkdir(parents=True, exist_ok=True)

@@ -229,6 +229,28 @@ def check_inside(hints: Iterable[Hint], width: int, height: int, photo: str = "t
                             f"px: x in 0..{width - 1}, y in 0..{height - 1})")
 
 
+def check_for_photo(inputs: Sequence[str | os.PathLike], hints: Sequence[Hint]) -> None:
+    """Refuse, by name and before anything heavy is imported, hints that cannot be used: for
+    anything but one photo file, or outside that photo (its upright size is read from the
+    file's header only). The command line's ``colorize --hint`` calls it first."""
+    if not hints:
+        return
+    if len(inputs) != 1 or not Path(inputs[0]).expanduser().is_file():
+        raise HintError(f"hints are given in one photo's pixels: give one photo file, not "
+                        f"{', '.join(str(i) for i in inputs)}")
+    from PIL import Image, UnidentifiedImageError
+
+    path = Path(inputs[0]).expanduser()
+    try:
+        with Image.open(path) as im:
+            width, height = im.size
+            if im.getexif().get(0x0112, 1) in (5, 6, 7, 8):  # EXIF: shown turned by 90 degrees
+                width, height = height, width
+    except (OSError, UnidentifiedImageError) as exc:
+        raise HintError(f"{path}: cannot read its size to place the hints ({exc})") from None
+    check_inside(hints, width, height, str(path))
+
+
 def colour_ab(rgb: Sequence[int]) -> np.ndarray:
     """The normalised ab ``[2]`` of an sRGB colour (0-255 each): what a hint of it carries."""
     from skimage.color import rgb2lab

@@ -178,6 +178,7 @@ def test_the_cli_refuses_bad_hints_before_any_work(tmp_path, real_photo, monkeyp
     cases = [([str(photo), "--hint", f"{w},0,#ff0000"], f"outside {photo}"),
              ([str(photo), "--hint", f"0,{h},#ff0000"], f"outside {photo}"),
              ([str(photo), str(second), "--hint", "1,1,#ff0000"], "one photo"),
+             ([str(tmp_path), "--hint", "1,1,#ff0000"], "one photo"),
              ([str(photo), "--hints", str(bad)], "not valid JSON")]
     for args, what in cases:
         assert main(["colorize", *args, "--out", str(out)]) == 2
@@ -187,6 +188,23 @@ def test_the_cli_refuses_bad_hints_before_any_work(tmp_path, real_photo, monkeyp
         main(["colorize", str(photo), "--out", str(out), "--hint", "1,1,#12"])
     assert exit_.value.code == 2 and "1,1,#12" in capsys.readouterr().err
     assert not out.exists() or not any(out.iterdir())
+
+
+def test_bad_hints_are_refused_before_tensorflow_is_imported(tmp_path, real_photo):
+    """The refusal is instant: the command line checks hints before it imports TensorFlow."""
+    import subprocess
+    import sys
+
+    photo = tmp_path / "dog.jpg"
+    real_photo.save(photo)
+    code = ("import sys; from colorgan_utils.cli import main; "
+            f"rc = main(['colorize', {str(photo)!r}, '--out', {str(tmp_path / 'o')!r}, "
+            "'--hint', '99999,0,#ff0000']); "
+            "print(rc, 'tensorflow' in sys.modules)")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          timeout=120)
+    assert done.stdout.split() == ["2", "False"], done.stdout + done.stderr[-2000:]
+    assert "outside" in done.stderr
 
 
 def test_the_cli_refuses_hints_for_an_automatic_generator(tmp_path, real_photo, capsys):
